@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ftbench/ftbench/pipeline"
+)
+
+func init() {
+	register("run", "run the face-tracking pipeline on one video", runCmd)
+}
+
+const runUsage = `usage: ftbench run INPUT [-o OUT.mp4] [--config FILE.toml] [--tracks tracks.json]
+                   [--metrics metrics.json] [--gt GROUNDTRUTH] [--cascade PATH]
+       ftbench run --print-config
+
+Decodes INPUT, finds and tracks faces, crops every frame to a window that
+follows the primary face, and encodes the result to OUT (default:
+INPUT's name with _reframed.mp4, in the current folder).
+
+Examples:
+  ftbench run talk.mp4 -o talk_9x16.mp4
+  ftbench run girl.mp4 --gt groundtruth_rect.txt --metrics m.json
+  ftbench run --print-config > my.toml && ftbench run talk.mp4 --config my.toml
+
+flags:
+`
+
+func runCmd(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, runUsage); fs.PrintDefaults() }
+	out := fs.String("o", "", "output video `path` (.mp4, .mkv, .mov)")
+	configPath := fs.String("config", "", "pipeline config `file` (TOML); unset keys keep their defaults")
+	tracks := fs.String("tracks", "", "write per-frame detections, tracks and crops to this JSON `file`")
+	metrics := fs.String("metrics", "", "write the run's metrics to this JSON `file`")
+	gt := fs.String("gt", "", "ground-truth `file` (OTB x,y,w,h per line, or ftbench's own); adds quality to the metrics")
+	cascade := fs.String("cascade", "", "PICO cascade `file` (overrides the config's cascade)")
+	printConfig := fs.Bool("print-config", false, "print the default config as a TOML file and exit")
+	quiet := fs.Bool("q", false, "no progress bar")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if *printConfig {
+		_, err := stdout.Write(pipeline.DefaultConfig().WriteTOML("ftbench pipeline config: every knob, with its default value."))
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return withCode(exitUsage, errors.New("want exactly one INPUT video"))
+	}
+	input := pos[0]
+	cfg := pipeline.DefaultConfig()
+	if *configPath != "" {
+		if cfg, err = pipeline.LoadConfig(*configPath); err != nil {
+			return err
+		}
+	}
+	if *cascade != "" {
+		cfg.Cascade = *cascade
+	}
+	if *out == "" {
+		stem := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
+		*out = stem + "_reframed.mp4"
+	}
+	for _, p := range []string{*metrics, *tracks} {
+		if p != "" && sameFile(p, input) {
+			return fmt.Errorf("%s: refusing to overwrite the input", p)
+		}
+	}
+	if sameFile(*out, input) {
+		return fmt.Errorf("%s: refusing to overwrite the input", *out)
+	}
+	// Check the metrics folder before spending minutes on the run.
+	if *metrics != "" {
+		if err := checkWritableDir(*metrics); err != nil {
+			return err
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opt := pipeline.Options{Input: input, Output: *out, Config: cfg, GroundTruth: *gt, TracksPath: *tracks}
+	bar := newProgressBar(stderr, *quiet)
+	if bar != nil {
+		opt.Progress = bar.update
+	}
+	m, err := pipeline.Run(ctx, opt)
+	bar.done()
+	if err != nil {
+		return withCode(exitFailure, err)
+	}
+	if *metrics != "" {
+		if err := pipeline.WriteJSONFile(*metrics, m); err != nil {
+			os.Remove(*out)
+			if *tracks != "" {
+				os.Remove(*tracks)
+			}
+			return withCode(exitFailure, err)
+		}
+	}
+	fmt.Fprintf(stdout, "%s: %d frames in %.2fs (%.1f frames/s), crop %dx%d, %d tracks -> %s\n",
+		input, m.Frames, m.WallSeconds, m.FPS, m.CropWidth, m.CropHeight, m.Tracks, *out)
+	if m.Quality != nil {
+		fmt.Fprintf(stdout, "quality: hit_rate %.3f, recall %.3f, precision %.3f over %d ground-truth frames\n",
+			m.Quality.HitRate, m.Quality.Recall, m.Quality.Precision, m.Quality.GTFrames)
+	}
+	return nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments, as users type `ftbench run in.mp4 -o out.mp4`.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, withCode(exitUsage, errSilent)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// errHelp is returned when the user asked for a command's help.
+var errHelp = withCode(exitOK, errSilent)
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+func checkWritableDir(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s: output folder %s: %w", path, dir, errors.Unwrap(err))
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s: %s is not a folder", path, dir)
+	}
+	f, err := os.CreateTemp(dir, ".ftbench-probe*")
+	if err != nil {
+		return fmt.Errorf("%s: output folder %s is not writable", path, dir)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// progressBar draws frames done, frames/s and ETA on a terminal.
+type progressBar struct {
+	w     io.Writer
+	start time.Time
+	drawn bool
+}
+
+// newProgressBar returns nil when w is not a terminal or quiet is set.
+func newProgressBar(w io.Writer, quiet bool) *progressBar {
+	if quiet {
+		return nil
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return &progressBar{w: w, start: time.Now()}
+}
+
+func (p *progressBar) update(done, total int, fps float64) {
+	const width = 30
+	line := fmt.Sprintf("%6d frames  %6.1f frames/s", done, fps)
+	if total > 0 {
+		frac := min(float64(done)/float64(total), 1)
+		n := int(frac * width)
+		eta := "?"
+		if fps > 0 {
+			eta = (time.Duration(float64(total-done) / fps * float64(time.Second))).Round(time.Second).String()
+		}
+		line = fmt.Sprintf("[%s%s] %d/%d  %.1f frames/s  ETA %s", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total, fps, eta)
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s", line)
+	p.drawn = true
+}
+
+func (p *progressBar) done() {
+	if p != nil && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,12 @@
+module github.com/ftbench/ftbench
+
+go 1.26
+
+require (
+	github.com/BurntSushi/toml v1.6.0
+	github.com/NVIDIA/go-nvml v0.13.4-1
+	github.com/asticode/go-astiav v0.16.0
+	github.com/esimov/pigo v1.4.6
+)
+
+require github.com/asticode/go-astikit v0.42.0 // indirect

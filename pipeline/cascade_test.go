@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"image"
+	_ "image/jpeg"
+	"os"
+	"reflect"
+	"testing"
+
+	pigo "github.com/esimov/pigo/core"
+)
+
+// grayFixture loads pigo's sample photo as an 8-bit grey image scaled to
+// width w (nearest neighbour), with a stride larger than the width so that
+// stride handling is exercised.
+func grayFixture(t testing.TB, w int) Luma {
+	t.Helper()
+	path, err := PigoModuleFile("testdata/sample.jpg")
+	if err != nil {
+		t.Skipf("pigo sample photo unavailable: %v", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	h := b.Dy() * w / b.Dx()
+	stride := w + 13
+	pix := make([]byte, stride*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			r, g, bb, _ := img.At(b.Min.X+x*b.Dx()/w, b.Min.Y+y*b.Dy()/h).RGBA()
+			pix[y*stride+x] = uint8((299*r + 587*g + 114*bb) / 1000 >> 8)
+		}
+	}
+	return Luma{Pix: pix, W: w, H: h, Stride: stride, Scale: float64(b.Dx()) / float64(w)}
+}
+
+func loadTestCascade(t testing.TB) (*Cascade, *pigo.Pigo) {
+	t.Helper()
+	c, data, err := LoadCascade("")
+	if err != nil {
+		t.Skipf("cascade unavailable: %v", err)
+	}
+	ref, err := pigo.NewPigo().Unpack(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, ref
+}
+
+// TestCascadeMatchesPigo checks that the precomputed-offset scan returns
+// exactly pigo's raw detections, windows and scores alike.
+func TestCascadeMatchesPigo(t *testing.T) {
+	c, ref := loadTestCascade(t)
+	for _, tc := range []struct {
+		name         string
+		width        int
+		min, max     int
+		shift, scale float64
+	}{
+		{"320 default", 320, 32, 400, 0.1, 1.1},
+		{"160 fine", 160, 8, 200, 0.05, 1.05},
+		{"240 coarse", 240, 40, 300, 0.15, 1.2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := grayFixture(t, tc.width)
+			want := ref.RunCascade(pigo.CascadeParams{MinSize: tc.min, MaxSize: min(tc.max, img.H), ShiftFactor: tc.shift, ScaleFactor: tc.scale,
+				ImageParams: pigo.ImageParams{Pixels: img.Pix, Rows: img.H, Cols: img.W, Dim: img.Stride}}, 0)
+			got := c.Run(nil, img.Pix, img.H, img.W, img.Stride, tc.min, min(tc.max, img.H), tc.shift, tc.scale)
+			if len(want) == 0 {
+				t.Fatal("pigo found nothing on its own sample photo; the test proves nothing")
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("got %d raw detections, pigo %d; first differences: %v vs %v", len(got), len(want), head(got), head(want))
+			}
+		})
+	}
+}
+
+func head(d []pigo.Detection) []pigo.Detection { return d[:min(len(d), 3)] }
+
+func TestParseCascadeRejectsBadData(t *testing.T) {
+	_, data, err := LoadCascade("")
+	if err != nil {
+		t.Skipf("cascade unavailable: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"empty", nil},
+		{"short", data[:10]},
+		{"truncated", data[:len(data)/2]},
+		{"text", []byte("this is not a cascade, just some words of text")},
+	} {
+		if _, err := ParseCascade(tc.data); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
+
+func BenchmarkCascade(b *testing.B) {
+	c, ref := loadTestCascade(b)
+	img := grayFixture(b, 320)
+	b.Run("pico", func(b *testing.B) {
+		var dst []pigo.Detection
+		for i := 0; i < b.N; i++ {
+			dst = c.Run(dst[:0], img.Pix, img.H, img.W, img.Stride, 32, img.H, 0.1, 1.1)
+		}
+	})
+	b.Run("pigo", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			ref.RunCascade(pigo.CascadeParams{MinSize: 32, MaxSize: img.H, ShiftFactor: 0.1, ScaleFactor: 1.1,
+				ImageParams: pigo.ImageParams{Pixels: img.Pix, Rows: img.H, Cols: img.W, Dim: img.Stride}}, 0)
+		}
+	})
+}

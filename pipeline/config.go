@@ -1,0 +1,396 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config holds every knob of the pipeline. Each field maps to one top-level
+// TOML key (the toml tag) so that sweeps can name any of them as an axis.
+//
+// Note: the config is flat on purpose. Sweep axes, trial ids, best.toml and
+// gate rules all address a knob by one name; nested tables would make every
+// one of them invent a path syntax.
+type Config struct {
+	// Decode.
+	DecoderThreads int `toml:"decoder_threads" json:"decoder_threads" doc:"FFmpeg decoder threads (0 = FFmpeg picks, usually one per core)."`
+
+	// Detect.
+	Detector       string  `toml:"detector" json:"detector" doc:"Face detector backend: \"pico\" (CPU, PICO cascade, fast scan) or \"pigo\" (the same cascade through pigo's own RunCascade, for reference)."`
+	Cascade        string  `toml:"cascade" json:"cascade" doc:"Path of the PICO cascade file; empty = cascade/facefinder of the pigo module go.mod pins."`
+	DetectWidth    int     `toml:"detect_width" json:"detect_width" doc:"Width in pixels of the scaled luma plane the detector sees (0 = source width; larger than the source upscales small videos)."`
+	DetectInterval int     `toml:"detect_interval" json:"detect_interval" doc:"Run the detector on every Nth frame; the tracker carries boxes in between."`
+	Batch          int     `toml:"batch" json:"batch" doc:"Frames handed to the detector per call."`
+	MinFace        float64 `toml:"min_face" json:"min_face" doc:"Smallest face searched, as a fraction of the detection image's shorter side."`
+	MaxFace        float64 `toml:"max_face" json:"max_face" doc:"Largest face searched, as a fraction of the detection image's shorter side."`
+	ShiftFactor    float64 `toml:"shift_factor" json:"shift_factor" doc:"PICO window step as a fraction of the window size."`
+	ScaleFactor    float64 `toml:"scale_factor" json:"scale_factor" doc:"PICO scale step between window sizes (> 1)."`
+	ClusterIoU     float64 `toml:"cluster_iou" json:"cluster_iou" doc:"IoU above which raw PICO windows are merged into one detection."`
+	MinScore       float64 `toml:"min_score" json:"min_score" doc:"Smallest clustered PICO score kept as a face."`
+
+	// Track.
+	TrackIoU       float64 `toml:"track_iou" json:"track_iou" doc:"Smallest IoU for a detection to continue a track."`
+	TrackMaxDist   float64 `toml:"track_max_dist" json:"track_max_dist" doc:"Largest centre distance, in track widths, for a detection to continue a track when IoU is too small."`
+	TrackMaxMissed int     `toml:"track_max_missed" json:"track_max_missed" doc:"Frames a track survives without a matching detection."`
+	TrackMinHits   int     `toml:"track_min_hits" json:"track_min_hits" doc:"Detections a track needs before it can become the primary face."`
+	TrackFollow    float64 `toml:"track_follow" json:"track_follow" doc:"Smallest appearance match (normalised cross-correlation, 0..1) for a track to follow its face between detections; 0 = coast on velocity only."`
+	TrackSmoothing float64 `toml:"track_smoothing" json:"track_smoothing" doc:"Weight of the new detection in a track's smoothed box (0..1]; 1 = no smoothing."`
+
+	// Reframe.
+	Aspect           string  `toml:"aspect" json:"aspect" doc:"Aspect ratio W:H of the crop window, as large as the frame allows (\"9:16\" = full-height vertical)."`
+	ReframeSmoothing float64 `toml:"reframe_smoothing" json:"reframe_smoothing" doc:"Time constant in seconds of the crop centre's smoothing filter."`
+	ReframeDeadzone  float64 `toml:"reframe_deadzone" json:"reframe_deadzone" doc:"Fraction of the crop width the face may move before the crop follows."`
+	ReframeMaxSpeed  float64 `toml:"reframe_max_speed" json:"reframe_max_speed" doc:"Largest crop movement, in crop widths per second."`
+
+	// Encode.
+	Encoder       string `toml:"encoder" json:"encoder" doc:"FFmpeg video encoder name (libx264 by default)."`
+	Preset        string `toml:"preset" json:"preset" doc:"Encoder preset (libx264: ultrafast .. veryslow)."`
+	CRF           int    `toml:"crf" json:"crf" doc:"Constant rate factor (0..51, lower is better quality)."`
+	EncodeThreads int    `toml:"encode_threads" json:"encode_threads" doc:"Encoder threads (0 = encoder picks)."`
+	CopyAudio     bool   `toml:"copy_audio" json:"copy_audio" doc:"Copy the input's first audio stream into the output without re-encoding."`
+}
+
+// DefaultConfig returns the configuration `ftbench run` uses when no file is
+// given; `ftbench run --print-config` prints it.
+func DefaultConfig() Config {
+	return Config{
+		DecoderThreads: 0,
+		Detector:       "pico",
+		DetectWidth:    320,
+		DetectInterval: 2,
+		Batch:          8,
+		MinFace:        0.15,
+		MaxFace:        0.9,
+		ShiftFactor:    0.1,
+		ScaleFactor:    1.1,
+		ClusterIoU:     0.2,
+		MinScore:       5,
+
+		TrackIoU:       0.2,
+		TrackMaxDist:   1.0,
+		TrackMaxMissed: 90,
+		TrackMinHits:   2,
+		TrackSmoothing: 0.5,
+		TrackFollow:    0.6,
+
+		Aspect:           "9:16",
+		ReframeSmoothing: 0.25,
+		ReframeDeadzone:  0.05,
+		ReframeMaxSpeed:  1.5,
+
+		Encoder:       "libx264",
+		Preset:        "veryfast",
+		CRF:           23,
+		EncodeThreads: 0,
+		CopyAudio:     true,
+	}
+}
+
+// FieldError is a problem with one config key, located in its file when the
+// config came from one.
+type FieldError struct {
+	File string // empty when the config did not come from a file
+	Line int    // 0 when unknown
+	Key  string
+	Msg  string
+}
+
+func (e *FieldError) Error() string {
+	loc := e.File
+	if loc != "" && e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if loc != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Key, e.Msg)
+}
+
+// Field describes one config key for documentation and for sweep validation.
+type Field struct {
+	Key  string       // TOML key
+	Kind reflect.Kind // reflect.Int, reflect.Float64, reflect.String or reflect.Bool
+	Doc  string
+}
+
+// Fields lists every config key in declaration order.
+func Fields() []Field {
+	t := reflect.TypeOf(Config{})
+	out := make([]Field, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		out = append(out, Field{Key: f.Tag.Get("toml"), Kind: f.Type.Kind(), Doc: f.Tag.Get("doc")})
+	}
+	return out
+}
+
+// LookupField returns the field with the given TOML key.
+func LookupField(key string) (Field, bool) {
+	for _, f := range Fields() {
+		if f.Key == key {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// LoadConfig reads a TOML config file over the defaults: keys the file does
+// not set keep their default values.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: cannot read config: %w", path, unwrapPathError(err))
+	}
+	return ParseConfig(data, path)
+}
+
+// ParseConfig decodes TOML config text over the defaults and validates the
+// result. name is used in error messages (usually the file's path).
+func ParseConfig(data []byte, name string) (Config, error) {
+	cfg := DefaultConfig()
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return Config{}, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
+		}
+		// Type mismatches come back as plain errors naming the key.
+		return Config{}, fmt.Errorf("%s: %v", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		key := und[0].String()
+		return Config{}, &FieldError{File: name, Line: keyLine(data, key), Key: key, Msg: "unknown key (see `ftbench run --print-config` for the valid ones)"}
+	}
+	if err := cfg.Validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.File = name
+			fe.Line = keyLine(data, fe.Key)
+			return Config{}, fe
+		}
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return cfg, nil
+}
+
+// keyLine finds the 1-based line on which a top-level key is assigned, or 0.
+func keyLine(data []byte, key string) int {
+	last := key
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		last = key[i+1:]
+	}
+	re := regexp.MustCompile(`^\s*("?` + regexp.QuoteMeta(last) + `"?\s*=|\[+\s*"?` + regexp.QuoteMeta(last) + `"?\s*\]+)`)
+	for i, line := range strings.Split(string(data), "\n") {
+		if re.MatchString(line) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Validate checks every field's range and returns the first problem as a
+// *FieldError.
+func (c Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case c.DecoderThreads < 0:
+		return bad("decoder_threads", "must be >= 0, got %d", c.DecoderThreads)
+	case c.Detector != "pico" && c.Detector != "pigo":
+		return bad("detector", "unknown detector %q (want \"pico\" or \"pigo\")", c.Detector)
+	case c.DetectWidth != 0 && (c.DetectWidth < 32 || c.DetectWidth > 4096):
+		return bad("detect_width", "must be 0 (full width) or in 32..4096, got %d", c.DetectWidth)
+	case c.DetectInterval < 1:
+		return bad("detect_interval", "must be >= 1, got %d", c.DetectInterval)
+	case c.Batch < 1:
+		return bad("batch", "must be >= 1, got %d", c.Batch)
+	case !(c.MinFace > 0 && c.MinFace <= 1):
+		return bad("min_face", "must be in (0, 1], got %g", c.MinFace)
+	case !(c.MaxFace >= c.MinFace && c.MaxFace <= 1):
+		return bad("max_face", "must be in [min_face, 1], got %g", c.MaxFace)
+	case !(c.ShiftFactor > 0 && c.ShiftFactor <= 1):
+		return bad("shift_factor", "must be in (0, 1], got %g", c.ShiftFactor)
+	case !(c.ScaleFactor > 1 && c.ScaleFactor <= 2):
+		return bad("scale_factor", "must be in (1, 2], got %g", c.ScaleFactor)
+	case !(c.ClusterIoU >= 0 && c.ClusterIoU < 1):
+		return bad("cluster_iou", "must be in [0, 1), got %g", c.ClusterIoU)
+	case !(c.TrackIoU >= 0 && c.TrackIoU <= 1):
+		return bad("track_iou", "must be in [0, 1], got %g", c.TrackIoU)
+	case !(c.TrackMaxDist >= 0):
+		return bad("track_max_dist", "must be >= 0, got %g", c.TrackMaxDist)
+	case c.TrackMaxMissed < 0:
+		return bad("track_max_missed", "must be >= 0, got %d", c.TrackMaxMissed)
+	case c.TrackMinHits < 1:
+		return bad("track_min_hits", "must be >= 1, got %d", c.TrackMinHits)
+	case !(c.TrackFollow >= 0 && c.TrackFollow <= 1):
+		return bad("track_follow", "must be in [0, 1], got %g", c.TrackFollow)
+	case !(c.TrackSmoothing > 0 && c.TrackSmoothing <= 1):
+		return bad("track_smoothing", "must be in (0, 1], got %g", c.TrackSmoothing)
+	case !(c.ReframeSmoothing >= 0):
+		return bad("reframe_smoothing", "must be >= 0 seconds, got %g", c.ReframeSmoothing)
+	case !(c.ReframeDeadzone >= 0 && c.ReframeDeadzone < 0.5):
+		return bad("reframe_deadzone", "must be in [0, 0.5), got %g", c.ReframeDeadzone)
+	case !(c.ReframeMaxSpeed > 0):
+		return bad("reframe_max_speed", "must be > 0, got %g", c.ReframeMaxSpeed)
+	case c.Encoder == "":
+		return bad("encoder", "must name an FFmpeg encoder")
+	case c.CRF < 0 || c.CRF > 51:
+		return bad("crf", "must be in 0..51, got %d", c.CRF)
+	case c.EncodeThreads < 0:
+		return bad("encode_threads", "must be >= 0, got %d", c.EncodeThreads)
+	}
+	if _, _, err := ParseAspect(c.Aspect); err != nil {
+		return bad("aspect", "%v", err)
+	}
+	return nil
+}
+
+// ParseAspect parses "W:H" into two positive integers.
+func ParseAspect(s string) (w, h int, err error) {
+	a, b, ok := strings.Cut(s, ":")
+	if ok {
+		w, err1 := strconv.Atoi(strings.TrimSpace(a))
+		h, err2 := strconv.Atoi(strings.TrimSpace(b))
+		if err1 == nil && err2 == nil && w > 0 && h > 0 {
+			return w, h, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("want W:H with positive integers, got %q", s)
+}
+
+// With returns a copy of c with the given keys set, for sweeps that build a
+// trial's config from axis values. Values are converted where lossless
+// (TOML integers to float fields; integral floats to int fields).
+func (c Config) With(values map[string]any) (Config, error) {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	index := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		index[t.Field(i).Tag.Get("toml")] = i
+	}
+	for _, k := range keys {
+		i, ok := index[k]
+		if !ok {
+			return c, &FieldError{Key: k, Msg: "the pipeline has no such config field"}
+		}
+		if err := setField(v.Field(i), values[k]); err != nil {
+			return c, &FieldError{Key: k, Msg: err.Error()}
+		}
+	}
+	return c, c.Validate()
+}
+
+func setField(f reflect.Value, val any) error {
+	switch f.Kind() {
+	case reflect.Int:
+		switch x := val.(type) {
+		case int:
+			f.SetInt(int64(x))
+		case int64:
+			f.SetInt(x)
+		case float64:
+			if x != float64(int64(x)) {
+				return fmt.Errorf("want an integer, got %v", x)
+			}
+			f.SetInt(int64(x))
+		default:
+			return fmt.Errorf("want an integer, got %T %v", val, val)
+		}
+	case reflect.Float64:
+		switch x := val.(type) {
+		case int:
+			f.SetFloat(float64(x))
+		case int64:
+			f.SetFloat(float64(x))
+		case float64:
+			f.SetFloat(x)
+		default:
+			return fmt.Errorf("want a number, got %T %v", val, val)
+		}
+	case reflect.String:
+		s, ok := val.(string)
+		if !ok {
+			return fmt.Errorf("want a string, got %T %v", val, val)
+		}
+		f.SetString(s)
+	case reflect.Bool:
+		b, ok := val.(bool)
+		if !ok {
+			return fmt.Errorf("want true or false, got %T %v", val, val)
+		}
+		f.SetBool(b)
+	default:
+		return fmt.Errorf("unsupported field kind %s", f.Kind())
+	}
+	return nil
+}
+
+// Map returns the config as key -> value, in the TOML key space.
+func (c Config) Map() map[string]any {
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	m := make(map[string]any, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		m[t.Field(i).Tag.Get("toml")] = v.Field(i).Interface()
+	}
+	return m
+}
+
+// WriteTOML renders the config as a complete TOML file, each key preceded by
+// its documentation, that ParseConfig reads back to the same Config.
+func (c Config) WriteTOML(header string) []byte {
+	var b bytes.Buffer
+	for _, line := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
+		if line != "" || header != "" {
+			b.WriteString("# " + line + "\n")
+		}
+	}
+	if header != "" {
+		b.WriteString("\n")
+	}
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		fmt.Fprintf(&b, "# %s\n%s = %s\n", f.Tag.Get("doc"), f.Tag.Get("toml"), tomlValue(v.Field(i).Interface()))
+	}
+	return b.Bytes()
+}
+
+func tomlValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case float64:
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eEn") {
+			s += ".0"
+		}
+		return s
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

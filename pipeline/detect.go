@@ -1,0 +1,125 @@
+package pipeline
+
+import (
+	"fmt"
+	"os"
+
+	pigo "github.com/esimov/pigo/core"
+)
+
+// Luma is one frame's downscaled luma plane as the detector sees it.
+type Luma struct {
+	Pix    []byte
+	W, H   int
+	Stride int
+	// Scale converts luma pixels to source-frame pixels (source width / W).
+	Scale float64
+}
+
+// Detector finds faces in a batch of frames.
+//
+// Note: the batch is the unit a GPU backend launches at once; the CPU
+// backend simply loops. out[i] receives frame i's detections in source-frame
+// pixels; implementations append to out[i][:0] so callers can reuse slices.
+type Detector interface {
+	Detect(frames []Luma, out [][]Detection) error
+	Name() string
+}
+
+// Pico is the CPU detector: the PICO cascade of github.com/esimov/pigo,
+// scanned either by Cascade (detector "pico") or by pigo's own RunCascade
+// (detector "pigo", the reference the fast scan is tested against).
+type Pico struct {
+	cascade *Cascade
+	ref     *pigo.Pigo // non-nil for detector "pigo"
+	cfg     Config
+	raw     []pigo.Detection
+}
+
+var _ Detector = (*Pico)(nil)
+
+// LoadCascade reads a PICO cascade file; an empty path means the
+// cascade/facefinder file of the pigo module that go.mod pins. It returns
+// the file's bytes too, for backends that parse it their own way.
+func LoadCascade(path string) (*Cascade, []byte, error) {
+	if path == "" {
+		p, err := PigoModuleFile("cascade/facefinder")
+		if err != nil {
+			return nil, nil, fmt.Errorf("cascade: %w", err)
+		}
+		path = p
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: cannot read cascade: %w", path, unwrapPathError(err))
+	}
+	c, err := ParseCascade(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: not a PICO cascade: %v", path, err)
+	}
+	return c, data, nil
+}
+
+// NewDetector returns the detector cfg.Detector names, on the cascade
+// file's bytes. A detector is not safe for concurrent use.
+func NewDetector(cfg Config, cascadeData []byte) (Detector, error) {
+	c, err := ParseCascade(cascadeData)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pico{cascade: c, cfg: cfg}
+	if cfg.Detector == "pigo" {
+		// ParseCascade validated the length, so pigo's Unpack cannot index
+		// past the end.
+		if p.ref, err = pigo.NewPigo().Unpack(cascadeData); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Name returns the backend's config name.
+func (p *Pico) Name() string { return p.cfg.Detector }
+
+// Detect runs the cascade on each frame of the batch.
+func (p *Pico) Detect(frames []Luma, out [][]Detection) error {
+	for i, f := range frames {
+		out[i] = p.detectOne(f, out[i][:0])
+	}
+	return nil
+}
+
+// windowRange returns the smallest and largest window sizes searched.
+func windowRange(cfg Config, w, h int) (int, int) {
+	short := min(w, h)
+	minSize := max(int(cfg.MinFace*float64(short)), 8)
+	maxSize := max(int(cfg.MaxFace*float64(short)), minSize)
+	return minSize, maxSize
+}
+
+func (p *Pico) detectOne(f Luma, out []Detection) []Detection {
+	minSize, maxSize := windowRange(p.cfg, f.W, f.H)
+	if p.ref != nil {
+		p.raw = p.ref.RunCascade(pigo.CascadeParams{
+			MinSize: minSize, MaxSize: maxSize, ShiftFactor: p.cfg.ShiftFactor, ScaleFactor: p.cfg.ScaleFactor,
+			ImageParams: pigo.ImageParams{Pixels: f.Pix, Rows: f.H, Cols: f.W, Dim: f.Stride},
+		}, 0)
+	} else {
+		p.raw = p.cascade.Run(p.raw[:0], f.Pix, f.H, f.W, f.Stride, minSize, maxSize, p.cfg.ShiftFactor, p.cfg.ScaleFactor)
+	}
+	clusters := clusterer.ClusterDetections(p.raw, p.cfg.ClusterIoU)
+	for _, d := range clusters {
+		if float64(d.Q) < p.cfg.MinScore {
+			continue
+		}
+		s := float64(d.Scale) * f.Scale
+		out = append(out, Detection{
+			Box:   Box{X: float64(d.Col)*f.Scale - s/2, Y: float64(d.Row)*f.Scale - s/2, W: s, H: s},
+			Score: float64(d.Q),
+		})
+	}
+	return out
+}
+
+// clusterer holds pigo's clustering, which reads no cascade state.
+var clusterer = pigo.NewPigo()

@@ -1,0 +1,356 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/asticode/go-astiav"
+)
+
+// source demuxes and decodes the input's video stream and hands over its
+// first audio stream's packets untouched.
+type source struct {
+	path   string
+	fc     *astiav.FormatContext
+	video  *astiav.Stream
+	audio  *astiav.Stream // nil when the input has none
+	dec    *astiav.CodecContext
+	pkt    *astiav.Packet
+	fps    float64
+	frames int64 // from the container, 0 when unknown
+}
+
+func openSource(path string, threads int) (*source, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+	} else if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, not a video", path)
+	}
+	s := &source{path: path, fc: astiav.AllocFormatContext()}
+	if s.fc == nil {
+		return nil, errors.New("ffmpeg: cannot allocate a format context")
+	}
+	if err := s.fc.OpenInput(path, nil, nil); err != nil {
+		s.fc.Free()
+		s.fc = nil
+		return nil, fmt.Errorf("%s: not a video FFmpeg can read: %v", path, err)
+	}
+	if err := s.fc.FindStreamInfo(nil); err != nil {
+		s.close()
+		return nil, fmt.Errorf("%s: cannot read stream info: %v", path, err)
+	}
+	for _, st := range s.fc.Streams() {
+		switch st.CodecParameters().MediaType() {
+		case astiav.MediaTypeVideo:
+			if s.video == nil && st.CodecParameters().Width() > 0 {
+				s.video = st
+			}
+		case astiav.MediaTypeAudio:
+			if s.audio == nil {
+				s.audio = st
+			}
+		}
+	}
+	if s.video == nil {
+		s.close()
+		return nil, fmt.Errorf("%s: has no video stream", path)
+	}
+	codec := astiav.FindDecoder(s.video.CodecParameters().CodecID())
+	if codec == nil {
+		s.close()
+		return nil, fmt.Errorf("%s: no decoder for its video codec %s", path, s.video.CodecParameters().CodecID())
+	}
+	s.dec = astiav.AllocCodecContext(codec)
+	if err := s.video.CodecParameters().ToCodecContext(s.dec); err != nil {
+		s.close()
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	rate := s.fc.GuessFrameRate(s.video, nil)
+	s.dec.SetFramerate(rate)
+	s.dec.SetTimeBase(s.video.TimeBase())
+	s.dec.SetThreadCount(threads)
+	s.dec.SetThreadType(astiav.ThreadTypeFrame)
+	if err := s.dec.Open(codec, nil); err != nil {
+		s.close()
+		return nil, fmt.Errorf("%s: cannot open the %s decoder: %v", path, codec.Name(), err)
+	}
+	if rate.Num() > 0 && rate.Den() > 0 {
+		s.fps = rate.Float64()
+	}
+	if s.fps <= 0 || s.fps > 1000 {
+		s.fps = 30
+	}
+	s.frames = s.video.NbFrames()
+	s.pkt = astiav.AllocPacket()
+	return s, nil
+}
+
+func (s *source) close() {
+	if s.pkt != nil {
+		s.pkt.Free()
+		s.pkt = nil
+	}
+	if s.dec != nil {
+		s.dec.Free()
+		s.dec = nil
+	}
+	if s.fc != nil {
+		s.fc.CloseInput()
+		s.fc.Free()
+		s.fc = nil
+	}
+}
+
+// decodeAll reads the whole input. onFrame receives each decoded video
+// frame, which it owns (newFrame supplies the frames to decode into);
+// onAudio receives a clone of each audio packet, which it owns.
+func (s *source) decodeAll(newFrame func() *astiav.Frame, release func(*astiav.Frame), onFrame func(*astiav.Frame) error, onAudio func(*astiav.Packet) error) error {
+	receive := func() error {
+		for {
+			f := newFrame()
+			err := s.dec.ReceiveFrame(f)
+			if err != nil {
+				release(f)
+				if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+					return nil
+				}
+				return fmt.Errorf("%s: corrupt video: %v", s.path, err)
+			}
+			if err := onFrame(f); err != nil {
+				return err
+			}
+		}
+	}
+	for {
+		err := s.fc.ReadFrame(s.pkt)
+		if errors.Is(err, astiav.ErrEof) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: cannot read: %v", s.path, err)
+		}
+		switch {
+		case s.pkt.StreamIndex() == s.video.Index():
+			err = s.dec.SendPacket(s.pkt)
+			s.pkt.Unref()
+			if err != nil && !errors.Is(err, astiav.ErrEagain) {
+				if errors.Is(err, astiav.ErrInvaliddata) {
+					// Note: like the ffmpeg CLI, a damaged packet is skipped;
+					// the frame count check at the end catches real loss.
+					continue
+				}
+				return fmt.Errorf("%s: corrupt video: %v", s.path, err)
+			}
+			if err := receive(); err != nil {
+				return err
+			}
+		case s.audio != nil && s.pkt.StreamIndex() == s.audio.Index() && onAudio != nil:
+			p := s.pkt.Clone()
+			s.pkt.Unref()
+			if err := onAudio(p); err != nil {
+				return err
+			}
+		default:
+			s.pkt.Unref()
+		}
+	}
+	if err := s.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+		return fmt.Errorf("%s: flushing decoder: %v", s.path, err)
+	}
+	return receive()
+}
+
+// sink encodes cropped frames and muxes them, with the copied audio, into a
+// temporary file that commit renames to the output path.
+type sink struct {
+	path, tmp string
+	fc        *astiav.FormatContext
+	io        *astiav.IOContext
+	enc       *astiav.CodecContext
+	vs        *astiav.Stream
+	as        *astiav.Stream
+	srcAudio  *astiav.Stream
+	encTB     astiav.Rational
+	pkt       *astiav.Packet
+	header    bool
+	name      string
+}
+
+func openSink(path string, src *source, cfg Config, w, h int, pf astiav.PixelFormat) (*sink, error) {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("%s: output folder: %w", dir, unwrapPathError(err))
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s: output folder is not a directory", dir)
+	}
+	k := &sink{path: path}
+	var err error
+	k.fc, err = astiav.AllocOutputFormatContext(nil, "", path)
+	if err != nil || k.fc == nil {
+		return nil, fmt.Errorf("%s: cannot choose an output format from the name (use .mp4, .mkv or .mov): %v", path, err)
+	}
+	codec := astiav.FindEncoderByName(cfg.Encoder)
+	if codec == nil {
+		k.close()
+		return nil, fmt.Errorf("encoder %q: not available in this FFmpeg build", cfg.Encoder)
+	}
+	k.name = codec.Name()
+	k.enc = astiav.AllocCodecContext(codec)
+	k.enc.SetWidth(w)
+	k.enc.SetHeight(h)
+	k.enc.SetPixelFormat(pf)
+	k.encTB = src.video.TimeBase()
+	k.enc.SetTimeBase(k.encTB)
+	k.enc.SetFramerate(src.dec.Framerate())
+	k.enc.SetSampleAspectRatio(src.dec.SampleAspectRatio())
+	k.enc.SetThreadCount(cfg.EncodeThreads)
+	if k.fc.OutputFormat().Flags().Has(astiav.IOFormatFlagGlobalheader) {
+		k.enc.SetFlags(k.enc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
+	}
+	opts := astiav.NewDictionary()
+	defer opts.Free()
+	if cfg.Preset != "" {
+		opts.Set("preset", cfg.Preset, 0)
+	}
+	opts.Set("crf", fmt.Sprint(cfg.CRF), 0)
+	if src.dec.ColorRange() == astiav.ColorRangeJpeg {
+		// Keep full-range (JPEG) sources full-range.
+		opts.Set("color_range", "pc", 0)
+	}
+	if err := k.enc.Open(codec, opts); err != nil {
+		k.close()
+		return nil, fmt.Errorf("encoder %s: cannot open with preset %q crf %d at %dx%d: %v", cfg.Encoder, cfg.Preset, cfg.CRF, w, h, err)
+	}
+	k.vs = k.fc.NewStream(nil)
+	if err := k.vs.CodecParameters().FromCodecContext(k.enc); err != nil {
+		k.close()
+		return nil, err
+	}
+	k.vs.SetTimeBase(k.encTB)
+	k.vs.SetAvgFrameRate(src.video.AvgFrameRate())
+	k.vs.SetRFrameRate(src.video.RFrameRate())
+	if cfg.CopyAudio && src.audio != nil {
+		k.srcAudio = src.audio
+		k.as = k.fc.NewStream(nil)
+		if err := src.audio.CodecParameters().Copy(k.as.CodecParameters()); err != nil {
+			k.close()
+			return nil, err
+		}
+		k.as.CodecParameters().SetCodecTag(0)
+		k.as.SetTimeBase(src.audio.TimeBase())
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*"+filepath.Ext(path))
+	if err != nil {
+		k.close()
+		return nil, fmt.Errorf("%s: cannot write output: %w", path, unwrapPathError(err))
+	}
+	k.tmp = f.Name()
+	f.Close()
+	k.io, err = astiav.OpenIOContext(k.tmp, astiav.NewIOContextFlags(astiav.IOContextFlagWrite))
+	if err != nil {
+		k.close()
+		return nil, fmt.Errorf("%s: cannot write output: %v", path, err)
+	}
+	k.fc.SetPb(k.io)
+	if err := k.fc.WriteHeader(nil); err != nil {
+		k.close()
+		return nil, fmt.Errorf("%s: cannot write output header: %v", path, err)
+	}
+	k.header = true
+	k.pkt = astiav.AllocPacket()
+	return k, nil
+}
+
+// encode sends one frame (nil flushes) and writes what the encoder returns.
+func (k *sink) encode(f *astiav.Frame) error {
+	if err := k.enc.SendFrame(f); err != nil {
+		return fmt.Errorf("encoder %s: %v", k.name, err)
+	}
+	for {
+		err := k.enc.ReceivePacket(k.pkt)
+		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("encoder %s: %v", k.name, err)
+		}
+		k.pkt.SetStreamIndex(k.vs.Index())
+		k.pkt.RescaleTs(k.encTB, k.vs.TimeBase())
+		if err := k.fc.WriteInterleavedFrame(k.pkt); err != nil {
+			return k.writeErr(err)
+		}
+	}
+}
+
+// writeAudio muxes one copied audio packet and frees it.
+func (k *sink) writeAudio(p *astiav.Packet) error {
+	defer p.Free()
+	if k.as == nil {
+		return nil
+	}
+	p.SetStreamIndex(k.as.Index())
+	p.RescaleTs(k.srcAudio.TimeBase(), k.as.TimeBase())
+	p.SetPos(-1)
+	if err := k.fc.WriteInterleavedFrame(p); err != nil {
+		return k.writeErr(err)
+	}
+	return nil
+}
+
+func (k *sink) writeErr(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "No space") {
+		return fmt.Errorf("%s: disk full: %v", k.path, err)
+	}
+	return fmt.Errorf("%s: cannot write output: %v", k.path, err)
+}
+
+// commit flushes the encoder, writes the trailer and renames the temporary
+// file to the output path.
+func (k *sink) commit() error {
+	if err := k.encode(nil); err != nil {
+		return err
+	}
+	if err := k.fc.WriteTrailer(); err != nil {
+		return k.writeErr(err)
+	}
+	k.header = false
+	if err := k.io.Close(); err != nil {
+		k.io = nil
+		return k.writeErr(err)
+	}
+	k.io = nil
+	if err := os.Rename(k.tmp, k.path); err != nil {
+		return fmt.Errorf("%s: cannot write output: %w", k.path, unwrapPathError(err))
+	}
+	k.tmp = ""
+	return nil
+}
+
+// close frees everything and removes the temporary file if commit did not
+// rename it.
+func (k *sink) close() {
+	if k.io != nil {
+		k.io.Close()
+		k.io = nil
+	}
+	if k.tmp != "" {
+		os.Remove(k.tmp)
+		k.tmp = ""
+	}
+	if k.pkt != nil {
+		k.pkt.Free()
+		k.pkt = nil
+	}
+	if k.enc != nil {
+		k.enc.Free()
+		k.enc = nil
+	}
+	if k.fc != nil {
+		k.fc.Free()
+		k.fc = nil
+	}
+}

@@ -1,0 +1,130 @@
+package pipeline
+
+import "slices"
+
+// Quality measures how well a run found and followed faces against ground
+// truth.
+//
+// Note: a ratio whose denominator is zero is never NaN (JSON cannot carry
+// it) and never vacuously perfect where that could hide a mismatch between
+// video and ground truth: HitRate and Recall are 0 when there is nothing to
+// count. Precision with no detections is 1 when there were no ground-truth
+// boxes either (nothing claimed, nothing missed) and 0 otherwise. The counts
+// beside the ratios say which case applies.
+type Quality struct {
+	// HitRate is the fraction of ground-truth frames (frames passed to Add
+	// that have at least one box) whose primary-face centre lies inside a
+	// ground-truth box.
+	HitRate float64 `json:"hit_rate"`
+	// Recall is, over frames where the detector ran, the fraction of
+	// ground-truth boxes matched by a detection with IoU >= the threshold.
+	Recall float64 `json:"recall"`
+	// Precision is, over the same frames, the fraction of detections
+	// matched to a ground-truth box.
+	Precision      float64 `json:"precision"`
+	GTFrames       int     `json:"gt_frames"`       // frames with at least one ground-truth box
+	Hits           int     `json:"hits"`            // of those, frames whose primary face hit a box
+	DetectedFrames int     `json:"detected_frames"` // frames within the ground truth where the detector ran
+	GTBoxes        int     `json:"gt_boxes"`        // ground-truth boxes on detected frames
+	Detections     int     `json:"detections"`      // detections on detected frames
+	Matches        int     `json:"matches"`         // one-to-one detection/ground-truth matches
+	IoU            float64 `json:"iou_threshold"`
+}
+
+// QualityCounter accumulates Quality frame by frame. It is not safe for
+// concurrent use.
+type QualityCounter struct {
+	gt    *GroundTruth
+	q     Quality
+	pairs []boxPair // scratch for matching
+	used  []bool    // scratch: ground-truth boxes already matched
+}
+
+// NewQualityCounter returns a counter against gt, matching detections to
+// ground-truth boxes when their IoU is at least iou (and above 0). A nil gt
+// counts nothing.
+func NewQualityCounter(gt *GroundTruth, iou float64) *QualityCounter {
+	return &QualityCounter{gt: gt, q: Quality{IoU: iou}}
+}
+
+// Add counts one frame; call it once per frame. primary is the primary
+// face's box (nil when there is none); dets are the detector's faces and
+// detected says whether the detector ran on this frame. Frames outside the
+// ground truth are ignored.
+func (q *QualityCounter) Add(frame int, primary *Box, dets []Detection, detected bool) {
+	if q.gt == nil || frame < 0 || frame >= q.gt.Frames || frame >= len(q.gt.Boxes) {
+		return
+	}
+	truth := q.gt.Boxes[frame]
+	if len(truth) > 0 {
+		q.q.GTFrames++
+		if primary != nil && anyBoxContains(truth, primary.CenterX(), primary.CenterY()) {
+			q.q.Hits++
+		}
+	}
+	if !detected {
+		return
+	}
+	q.q.DetectedFrames++
+	q.q.GTBoxes += len(truth)
+	q.q.Detections += len(dets)
+	q.q.Matches += q.match(truth, dets)
+}
+
+// match returns the number of one-to-one matches between truth and dets,
+// chosen greedily by IoU, best first.
+func (q *QualityCounter) match(truth []Box, dets []Detection) int {
+	q.pairs = q.pairs[:0]
+	for i, t := range truth {
+		for j, d := range dets {
+			if iou := t.IoU(d.Box); iou > 0 && iou >= q.q.IoU {
+				q.pairs = append(q.pairs, boxPair{i, j, iou})
+			}
+		}
+	}
+	if len(q.pairs) == 0 {
+		return 0
+	}
+	sortBoxPairs(q.pairs)
+	q.used = slices.Grow(q.used[:0], len(truth)+len(dets))[:len(truth)+len(dets)]
+	clear(q.used)
+	usedTruth, usedDet := q.used[:len(truth)], q.used[len(truth):]
+	n := 0
+	for _, p := range q.pairs {
+		if usedTruth[p.a] || usedDet[p.b] {
+			continue
+		}
+		usedTruth[p.a], usedDet[p.b] = true, true
+		n++
+	}
+	return n
+}
+
+func anyBoxContains(boxes []Box, x, y float64) bool {
+	for _, b := range boxes {
+		if b.Contains(x, y) {
+			return true
+		}
+	}
+	return false
+}
+
+// Result returns the quality counted so far.
+func (q *QualityCounter) Result() Quality {
+	r := q.q
+	r.HitRate = qualityRatio(r.Hits, r.GTFrames)
+	r.Recall = qualityRatio(r.Matches, r.GTBoxes)
+	r.Precision = qualityRatio(r.Matches, r.Detections)
+	if r.Detections == 0 && r.GTBoxes == 0 {
+		r.Precision = 1
+	}
+	return r
+}
+
+// qualityRatio returns n/d, or 0 when d is 0.
+func qualityRatio(n, d int) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
+}
