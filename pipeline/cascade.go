@@ -117,19 +117,48 @@ func (c *Cascade) classify(center int, offs []int32, pix []byte) float32 {
 // Run scans the image at every scale from minSize to maxSize, like pigo's
 // RunCascade with angle 0, appending raw window detections to dst.
 func (c *Cascade) Run(dst []pigo.Detection, pix []byte, rows, cols, stride, minSize, maxSize int, shift, scaleFactor float64) []pigo.Detection {
+	return c.RunRegion(dst, pix, rows, cols, stride, minSize, maxSize, shift, scaleFactor, Region{R1: rows, C1: cols, MaxSize: maxSize})
+}
+
+// Region restricts a scan to windows whose centres lie in rows [R0, R1) and
+// columns [C0, C1) and whose sizes lie in [MinSize, MaxSize].
+type Region struct {
+	R0, R1, C0, C1   int
+	MinSize, MaxSize int
+}
+
+// RunRegion is Run restricted to one region. It visits the same scale
+// ladder and the same window grid as a full scan, so its detections are
+// exactly the full scan's detections that fall in the region.
+func (c *Cascade) RunRegion(dst []pigo.Detection, pix []byte, rows, cols, stride, minSize, maxSize int, shift, scaleFactor float64, reg Region) []pigo.Detection {
 	for scale := minSize; scale <= maxSize; {
-		step := int(math.Max(shift*float64(scale), 1))
-		offset := scale/2 + 1
-		offs := c.nodeOffsets(scale, stride)
-		for row := offset; row <= rows-offset; row += step {
-			base := row * stride
-			for col := offset; col <= cols-offset; col += step {
-				if q := c.classify(base+col, offs, pix); q > 0 {
-					dst = append(dst, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q})
+		if scale >= reg.MinSize && scale <= reg.MaxSize {
+			step := int(math.Max(shift*float64(scale), 1))
+			offset := scale/2 + 1
+			offs := c.nodeOffsets(scale, stride)
+			row0 := gridStart(offset, step, reg.R0)
+			col0 := gridStart(offset, step, reg.C0)
+			rowEnd := min(rows-offset, reg.R1-1)
+			colEnd := min(cols-offset, reg.C1-1)
+			for row := row0; row <= rowEnd; row += step {
+				base := row * stride
+				for col := col0; col <= colEnd; col += step {
+					if q := c.classify(base+col, offs, pix); q > 0 {
+						dst = append(dst, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q})
+					}
 				}
 			}
 		}
 		scale = int(float64(scale) + math.Max(2, float64(scale)*scaleFactor-float64(scale)))
 	}
 	return dst
+}
+
+// gridStart returns the first grid position offset + k*step (k >= 0) that
+// is >= lo.
+func gridStart(offset, step, lo int) int {
+	if lo <= offset {
+		return offset
+	}
+	return offset + (lo-offset+step-1)/step*step
 }

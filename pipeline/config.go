@@ -78,7 +78,7 @@ func DefaultConfig() Config {
 		TrackIoU:       0.2,
 		TrackMaxDist:   1.0,
 		TrackMaxMissed: 90,
-		TrackMinHits:   2,
+		TrackMinHits:   1,
 		TrackSmoothing: 0.5,
 		TrackFollow:    0.6,
 
