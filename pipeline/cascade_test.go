@@ -121,3 +121,75 @@ func BenchmarkCascade(b *testing.B) {
 		}
 	})
 }
+
+// TestRunRegionIsFullScanFiltered checks that a region scan visits exactly
+// the full scan's windows that fall in the region.
+func TestRunRegionIsFullScanFiltered(t *testing.T) {
+	c, _ := loadTestCascade(t)
+	img := grayFixture(t, 200)
+	const minSize, maxSize = 10, 250
+	full := c.Run(nil, img.Pix, img.H, img.W, img.Stride, minSize, maxSize, 0.1, 1.1)
+	if len(full) == 0 {
+		t.Fatal("full scan found nothing")
+	}
+	for _, reg := range []Region{
+		{R0: 0, R1: img.H, C0: 0, C1: img.W, MinSize: minSize, MaxSize: maxSize},
+		{R0: 100, R1: 160, C0: 70, C1: 130, MinSize: 60, MaxSize: 200},
+		{R0: -50, R1: 40, C0: 150, C1: 400, MinSize: 10, MaxSize: 30},
+		{R0: 120, R1: 121, C0: 100, C1: 101, MinSize: 100, MaxSize: 150},
+	} {
+		var want []pigo.Detection
+		for _, d := range full {
+			if d.Row >= reg.R0 && d.Row < reg.R1 && d.Col >= reg.C0 && d.Col < reg.C1 && d.Scale >= reg.MinSize && d.Scale <= reg.MaxSize {
+				want = append(want, d)
+			}
+		}
+		got := c.RunRegion(nil, img.Pix, img.H, img.W, img.Stride, minSize, maxSize, 0.1, 1.1, reg)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("region %+v: %d windows, want %d", reg, len(got), len(want))
+		}
+	}
+}
+
+func TestGridStart(t *testing.T) {
+	for _, tc := range []struct{ offset, step, lo, want int }{
+		{5, 3, 0, 5}, {5, 3, 5, 5}, {5, 3, 6, 8}, {5, 3, 8, 8}, {5, 3, 9, 11}, {5, 1, 42, 42},
+	} {
+		if got := gridStart(tc.offset, tc.step, tc.lo); got != tc.want {
+			t.Errorf("gridStart(%d, %d, %d) = %d, want %d", tc.offset, tc.step, tc.lo, got, tc.want)
+		}
+	}
+}
+
+// TestPicoRegionScanFindsTrackedFace checks that after a full scan finds
+// the face, the next run (a region scan) finds it again, and that a full
+// scan comes back after full_scan_interval frames.
+func TestPicoRegionScanFindsTrackedFace(t *testing.T) {
+	_, data, err := LoadCascade("")
+	if err != nil {
+		t.Skip(err)
+	}
+	cfg := DefaultConfig()
+	cfg.FullScan = 4
+	cfg.DetectInterval = 2
+	det, err := NewDetector(cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := det.(*Pico)
+	img := grayFixture(t, 200)
+	out := make([][]Detection, 1)
+	var fulls []bool
+	for range 5 {
+		fulls = append(fulls, p.sinceFull == 0 || len(p.faces) == 0 || p.sinceFull >= cfg.FullScan)
+		if err := det.Detect([]Luma{img}, out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out[0]) != 1 {
+			t.Fatalf("run %d: %d faces, want 1", len(fulls), len(out[0]))
+		}
+	}
+	if want := []bool{true, false, true, false, true}; !reflect.DeepEqual(fulls, want) {
+		t.Errorf("full scans at %v, want %v", fulls, want)
+	}
+}

@@ -29,6 +29,7 @@ type Config struct {
 	Cascade        string  `toml:"cascade" json:"cascade" doc:"Path of the PICO cascade file; empty = cascade/facefinder of the pigo module go.mod pins."`
 	DetectWidth    int     `toml:"detect_width" json:"detect_width" doc:"Width in pixels of the scaled luma plane the detector sees (0 = source width; larger than the source upscales small videos)."`
 	DetectInterval int     `toml:"detect_interval" json:"detect_interval" doc:"Run the detector on every Nth frame; the tracker carries boxes in between."`
+	FullScan       int     `toml:"full_scan_interval" json:"full_scan_interval" doc:"Frames between full-frame scans while faces are tracked; in between the detector scans only around the faces it last found (0 = always scan the whole frame)."`
 	Batch          int     `toml:"batch" json:"batch" doc:"Frames handed to the detector per call."`
 	MinFace        float64 `toml:"min_face" json:"min_face" doc:"Smallest face searched, as a fraction of the detection image's shorter side."`
 	MaxFace        float64 `toml:"max_face" json:"max_face" doc:"Largest face searched, as a fraction of the detection image's shorter side."`
@@ -67,6 +68,7 @@ func DefaultConfig() Config {
 		Detector:       "pico",
 		DetectWidth:    320,
 		DetectInterval: 2,
+		FullScan:       30,
 		Batch:          8,
 		MinFace:        0.15,
 		MaxFace:        0.9,
@@ -212,6 +214,8 @@ func (c Config) Validate() error {
 		return bad("detect_width", "must be 0 (full width) or in 32..4096, got %d", c.DetectWidth)
 	case c.DetectInterval < 1:
 		return bad("detect_interval", "must be >= 1, got %d", c.DetectInterval)
+	case c.FullScan < 0:
+		return bad("full_scan_interval", "must be >= 0, got %d", c.FullScan)
 	case c.Batch < 1:
 		return bad("batch", "must be >= 1, got %d", c.Batch)
 	case !(c.MinFace > 0 && c.MinFace <= 1):

@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 
 	pigo "github.com/esimov/pigo/core"
 )
@@ -34,6 +36,10 @@ type Pico struct {
 	ref     *pigo.Pigo // non-nil for detector "pigo"
 	cfg     Config
 	raw     []pigo.Detection
+	// faces are the last frame's faces in luma pixels (centre row, centre
+	// column, size) and sinceFull the frames since the last full scan.
+	faces     []pigo.Detection
+	sinceFull int
 }
 
 var _ Detector = (*Pico)(nil)
@@ -99,19 +105,34 @@ func windowRange(cfg Config, w, h int) (int, int) {
 
 func (p *Pico) detectOne(f Luma, out []Detection) []Detection {
 	minSize, maxSize := windowRange(p.cfg, f.W, f.H)
-	if p.ref != nil {
+	full := p.cfg.FullScan <= 0 || len(p.faces) == 0 || p.sinceFull >= p.cfg.FullScan
+	switch {
+	case p.ref != nil:
 		p.raw = p.ref.RunCascade(pigo.CascadeParams{
 			MinSize: minSize, MaxSize: maxSize, ShiftFactor: p.cfg.ShiftFactor, ScaleFactor: p.cfg.ScaleFactor,
 			ImageParams: pigo.ImageParams{Pixels: f.Pix, Rows: f.H, Cols: f.W, Dim: f.Stride},
 		}, 0)
-	} else {
+		full = true
+	case full:
 		p.raw = p.cascade.Run(p.raw[:0], f.Pix, f.H, f.W, f.Stride, minSize, maxSize, p.cfg.ShiftFactor, p.cfg.ScaleFactor)
+	default:
+		p.raw = p.raw[:0]
+		for _, fc := range p.faces {
+			p.raw = p.cascade.RunRegion(p.raw, f.Pix, f.H, f.W, f.Stride, minSize, maxSize, p.cfg.ShiftFactor, p.cfg.ScaleFactor, roiAround(fc))
+		}
+		p.raw = dedupeWindows(p.raw)
 	}
+	if full {
+		p.sinceFull = 0
+	}
+	p.sinceFull += p.cfg.DetectInterval
 	clusters := clusterer.ClusterDetections(p.raw, p.cfg.ClusterIoU)
+	p.faces = p.faces[:0]
 	for _, d := range clusters {
 		if float64(d.Q) < p.cfg.MinScore {
 			continue
 		}
+		p.faces = append(p.faces, d)
 		s := float64(d.Scale) * f.Scale
 		out = append(out, Detection{
 			Box:   Box{X: float64(d.Col)*f.Scale - s/2, Y: float64(d.Row)*f.Scale - s/2, W: s, H: s},
@@ -119,6 +140,33 @@ func (p *Pico) detectOne(f Luma, out []Detection) []Detection {
 		})
 	}
 	return out
+}
+
+// roiAround returns the region a face found at d is looked for in on the
+// next detector run: a window sizes 2/3 to 3/2 of its size, centred up to
+// one face size away.
+//
+// Note: faces move little between two detector runs; scanning only there
+// costs a small fraction of a full-frame scan. A full scan still runs every
+// full_scan_interval frames, and whenever the last run found nothing, so
+// faces that enter the picture are found.
+func roiAround(d pigo.Detection) Region {
+	return Region{
+		R0: d.Row - d.Scale, R1: d.Row + d.Scale + 1,
+		C0: d.Col - d.Scale, C1: d.Col + d.Scale + 1,
+		MinSize: d.Scale * 2 / 3, MaxSize: d.Scale * 3 / 2,
+	}
+}
+
+// dedupeWindows removes windows found twice by overlapping regions, which
+// would otherwise count twice in a cluster's score.
+func dedupeWindows(d []pigo.Detection) []pigo.Detection {
+	slices.SortFunc(d, func(a, b pigo.Detection) int {
+		return cmp.Or(cmp.Compare(a.Scale, b.Scale), cmp.Compare(a.Row, b.Row), cmp.Compare(a.Col, b.Col))
+	})
+	return slices.CompactFunc(d, func(a, b pigo.Detection) bool {
+		return a.Scale == b.Scale && a.Row == b.Row && a.Col == b.Col
+	})
 }
 
 // clusterer holds pigo's clustering, which reads no cascade state.
