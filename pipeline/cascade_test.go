@@ -161,9 +161,9 @@ func TestGridStart(t *testing.T) {
 	}
 }
 
-// TestPicoRegionScanFindsTrackedFace checks that after a full scan finds
-// the face, the next run (a region scan) finds it again, and that a full
-// scan comes back after full_scan_interval frames.
+// TestPicoRegionScanFindsTrackedFace checks that within a batch, after a
+// full scan finds the face, region scans find it again, and that full scans
+// come back every full_scan_interval frames.
 func TestPicoRegionScanFindsTrackedFace(t *testing.T) {
 	_, data, err := LoadCascade("")
 	if err != nil {
@@ -176,20 +176,46 @@ func TestPicoRegionScanFindsTrackedFace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := det.(*Pico)
 	img := grayFixture(t, 200)
-	out := make([][]Detection, 1)
-	var fulls []bool
-	for range 5 {
-		fulls = append(fulls, p.sinceFull == 0 || len(p.faces) == 0 || p.sinceFull >= cfg.FullScan)
-		if err := det.Detect([]Luma{img}, out); err != nil {
+	batch := []Luma{img, img, img, img, img}
+	out := make([][]Detection, len(batch))
+	for round := range 2 {
+		if err := det.Detect(batch, out); err != nil {
 			t.Fatal(err)
 		}
-		if len(out[0]) != 1 {
-			t.Fatalf("run %d: %d faces, want 1", len(fulls), len(out[0]))
+		for i, d := range out {
+			if len(d) != 1 {
+				t.Fatalf("round %d frame %d: %d faces, want 1", round, i, len(d))
+			}
+		}
+		// Frames 0, 2 and 4 of every batch: 4 frames apart at detect_interval 2.
+		if got := det.(*Pico).fullScans; got != 3*(round+1) {
+			t.Errorf("after %d batches: %d full scans, want %d", round+1, got, 3*(round+1))
 		}
 	}
-	if want := []bool{true, false, true, false, true}; !reflect.DeepEqual(fulls, want) {
-		t.Errorf("full scans at %v, want %v", fulls, want)
+}
+
+func TestSuppressOverlaps(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		in   []pigo.Detection
+		want []pigo.Detection
+	}{
+		{"one face twice keeps the stronger", []pigo.Detection{{Row: 100, Col: 100, Scale: 70, Q: 300}, {Row: 102, Col: 101, Scale: 72, Q: 320}},
+			[]pigo.Detection{{Row: 102, Col: 101, Scale: 72, Q: 320}}},
+		{"two faces apart stay", []pigo.Detection{{Row: 100, Col: 100, Scale: 50, Q: 30}, {Row: 100, Col: 200, Scale: 50, Q: 40}},
+			[]pigo.Detection{{Row: 100, Col: 200, Scale: 50, Q: 40}, {Row: 100, Col: 100, Scale: 50, Q: 30}}},
+		{"empty", nil, []pigo.Detection{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := suppressOverlaps(tc.in)
+			if len(got) == 0 && len(tc.want) == 0 {
+				return
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

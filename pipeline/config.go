@@ -21,6 +21,20 @@ import (
 // gate rules all address a knob by one name; nested tables would make every
 // one of them invent a path syntax.
 type Config struct {
+	// Parallelism (the plan's phases 1A, 1B and 2).
+	Processes     int `toml:"processes" json:"processes" doc:"Segment worker processes for the analysis phase (decode, detect, track); 1 = one pass in this process."`
+	Segments      int `toml:"segments" json:"segments" doc:"Segments the input is split into, at keyframes, for the workers to take from a queue (0 = one per worker process or encode worker)."`
+	Streams       int `toml:"streams" json:"streams" doc:"Detection batches in flight per process, each on its own detector (CPU threads; CUDA streams on the GPU backend)."`
+	EncodeWorkers int `toml:"encode_workers" json:"encode_workers" doc:"Segments cropped and encoded in parallel in the post-processing phase; 1 with processes = 1 = one pass."`
+
+	// Memory planner: the largest safe process count is
+	// (budget - model - margin) / per-process.
+	MemoryBudget   int64   `toml:"memory_budget" json:"memory_budget" doc:"Bytes the workers may use in all (0 = MemAvailable of this machine; VRAM on the GPU backend)."`
+	ModelMemory    int64   `toml:"model_memory" json:"model_memory" doc:"Bytes of model weights, counted once (shared between workers)."`
+	ProcessMemory  int64   `toml:"process_memory" json:"process_memory" doc:"Bytes one worker needs for its frame batches and buffers (0 = estimated from the frame size and queue depth)."`
+	MemoryMargin   float64 `toml:"memory_margin" json:"memory_margin" doc:"Fraction of the budget kept free as a safety margin."`
+	ClampProcesses bool    `toml:"clamp_processes" json:"clamp_processes" doc:"When processes exceeds what the memory plan allows: true = run with the planned count and say so, false = refuse."`
+
 	// Decode.
 	DecoderThreads int `toml:"decoder_threads" json:"decoder_threads" doc:"FFmpeg decoder threads (0 = FFmpeg picks, usually one per core)."`
 
@@ -29,7 +43,7 @@ type Config struct {
 	Cascade        string  `toml:"cascade" json:"cascade" doc:"Path of the PICO cascade file; empty = cascade/facefinder of the pigo module go.mod pins."`
 	DetectWidth    int     `toml:"detect_width" json:"detect_width" doc:"Width in pixels of the scaled luma plane the detector sees (0 = source width; larger than the source upscales small videos)."`
 	DetectInterval int     `toml:"detect_interval" json:"detect_interval" doc:"Run the detector on every Nth frame; the tracker carries boxes in between."`
-	FullScan       int     `toml:"full_scan_interval" json:"full_scan_interval" doc:"Frames between full-frame scans while faces are tracked; in between the detector scans only around the faces it last found (0 = always scan the whole frame)."`
+	FullScan       int     `toml:"full_scan_interval" json:"full_scan_interval" doc:"Frames between full-frame scans while faces are tracked (the first frame of every batch is always scanned whole); in between the detector scans only around the faces it last found (0 = always scan the whole frame)."`
 	Batch          int     `toml:"batch" json:"batch" doc:"Frames handed to the detector per call."`
 	MinFace        float64 `toml:"min_face" json:"min_face" doc:"Smallest face searched, as a fraction of the detection image's shorter side."`
 	MaxFace        float64 `toml:"max_face" json:"max_face" doc:"Largest face searched, as a fraction of the detection image's shorter side."`
@@ -64,12 +78,22 @@ type Config struct {
 // given; `ftbench run --print-config` prints it.
 func DefaultConfig() Config {
 	return Config{
+		Processes:      1,
+		Segments:       0,
+		Streams:        1,
+		EncodeWorkers:  1,
+		MemoryBudget:   0,
+		ModelMemory:    0,
+		ProcessMemory:  0,
+		MemoryMargin:   0.1,
+		ClampProcesses: true,
+
 		DecoderThreads: 0,
 		Detector:       "pico",
 		DetectWidth:    320,
 		DetectInterval: 2,
 		FullScan:       30,
-		Batch:          8,
+		Batch:          16,
 		MinFace:        0.15,
 		MaxFace:        0.9,
 		ShiftFactor:    0.1,
@@ -130,7 +154,11 @@ func Fields() []Field {
 	out := make([]Field, 0, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		out = append(out, Field{Key: f.Tag.Get("toml"), Kind: f.Type.Kind(), Doc: f.Tag.Get("doc")})
+		kind := f.Type.Kind()
+		if kind == reflect.Int64 {
+			kind = reflect.Int // byte counts: integers like any other
+		}
+		out = append(out, Field{Key: f.Tag.Get("toml"), Kind: kind, Doc: f.Tag.Get("doc")})
 	}
 	return out
 }
@@ -206,6 +234,22 @@ func (c Config) Validate() error {
 		return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
 	}
 	switch {
+	case c.Processes < 1 || c.Processes > 256:
+		return bad("processes", "must be in 1..256, got %d", c.Processes)
+	case c.Segments < 0 || c.Segments > 100000:
+		return bad("segments", "must be in 0..100000, got %d", c.Segments)
+	case c.Streams < 1 || c.Streams > 64:
+		return bad("streams", "must be in 1..64, got %d", c.Streams)
+	case c.EncodeWorkers < 1 || c.EncodeWorkers > 256:
+		return bad("encode_workers", "must be in 1..256, got %d", c.EncodeWorkers)
+	case c.MemoryBudget < 0:
+		return bad("memory_budget", "must be >= 0 bytes, got %d", c.MemoryBudget)
+	case c.ModelMemory < 0:
+		return bad("model_memory", "must be >= 0 bytes, got %d", c.ModelMemory)
+	case c.ProcessMemory < 0:
+		return bad("process_memory", "must be >= 0 bytes, got %d", c.ProcessMemory)
+	case !(c.MemoryMargin >= 0 && c.MemoryMargin < 1):
+		return bad("memory_margin", "must be in [0, 1), got %g", c.MemoryMargin)
 	case c.DecoderThreads < 0:
 		return bad("decoder_threads", "must be >= 0, got %d", c.DecoderThreads)
 	case c.Detector != "pico" && c.Detector != "pigo":
@@ -301,7 +345,7 @@ func (c Config) With(values map[string]any) (Config, error) {
 
 func setField(f reflect.Value, val any) error {
 	switch f.Kind() {
-	case reflect.Int:
+	case reflect.Int, reflect.Int64:
 		switch x := val.(type) {
 		case int:
 			f.SetInt(int64(x))

@@ -40,6 +40,7 @@ type Pico struct {
 	// column, size) and sinceFull the frames since the last full scan.
 	faces     []pigo.Detection
 	sinceFull int
+	fullScans int // full-frame scans run, for tests
 }
 
 var _ Detector = (*Pico)(nil)
@@ -87,8 +88,11 @@ func NewDetector(cfg Config, cascadeData []byte) (Detector, error) {
 // Name returns the backend's config name.
 func (p *Pico) Name() string { return p.cfg.Detector }
 
-// Detect runs the cascade on each frame of the batch.
+// Detect runs the cascade on each frame of the batch. The first frame of
+// every batch gets a full-frame scan, so a batch's detections do not
+// depend on earlier batches (which may run on other streams).
 func (p *Pico) Detect(frames []Luma, out [][]Detection) error {
+	p.faces = p.faces[:0]
 	for i, f := range frames {
 		out[i] = p.detectOne(f, out[i][:0])
 	}
@@ -124,9 +128,10 @@ func (p *Pico) detectOne(f Luma, out []Detection) []Detection {
 	}
 	if full {
 		p.sinceFull = 0
+		p.fullScans++
 	}
 	p.sinceFull += p.cfg.DetectInterval
-	clusters := clusterer.ClusterDetections(p.raw, p.cfg.ClusterIoU)
+	clusters := suppressOverlaps(clusterer.ClusterDetections(p.raw, p.cfg.ClusterIoU))
 	p.faces = p.faces[:0]
 	for _, d := range clusters {
 		if float64(d.Q) < p.cfg.MinScore {
@@ -167,6 +172,37 @@ func dedupeWindows(d []pigo.Detection) []pigo.Detection {
 	return slices.CompactFunc(d, func(a, b pigo.Detection) bool {
 		return a.Scale == b.Scale && a.Row == b.Row && a.Col == b.Col
 	})
+}
+
+// overlapIoU is the IoU above which two clustered detections are one face.
+const overlapIoU = 0.3
+
+// suppressOverlaps keeps, of clusters that overlap by more than overlapIoU,
+// the highest-scoring one.
+//
+// Note: pigo's ClusterDetections can merge one window into two clusters, so
+// one face sometimes comes out twice, a few pixels apart; the tracker would
+// make a second track of it.
+func suppressOverlaps(c []pigo.Detection) []pigo.Detection {
+	slices.SortStableFunc(c, func(a, b pigo.Detection) int { return cmp.Compare(b.Q, a.Q) })
+	box := func(d pigo.Detection) Box {
+		s := float64(d.Scale)
+		return Box{X: float64(d.Col) - s/2, Y: float64(d.Row) - s/2, W: s, H: s}
+	}
+	kept := c[:0]
+	for _, d := range c {
+		dup := false
+		for _, k := range kept {
+			if box(d).IoU(box(k)) > overlapIoU {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			kept = append(kept, d)
+		}
+	}
+	return kept
 }
 
 // clusterer holds pigo's clustering, which reads no cascade state.

@@ -177,9 +177,12 @@ type sink struct {
 	pkt       *astiav.Packet
 	header    bool
 	name      string
+	// encodeSeconds is encoder time spent outside the per-frame loop
+	// (the final flush).
+	encodeSeconds float64
 }
 
-func openSink(path string, src *source, cfg Config, w, h int, pf astiav.PixelFormat) (*sink, error) {
+func openSink(path string, src *source, cfg Config, w, h int, pf astiav.PixelFormat, audio bool) (*sink, error) {
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("%s: output folder: %w", dir, unwrapPathError(err))
@@ -232,7 +235,7 @@ func openSink(path string, src *source, cfg Config, w, h int, pf astiav.PixelFor
 	k.vs.SetTimeBase(k.encTB)
 	k.vs.SetAvgFrameRate(src.video.AvgFrameRate())
 	k.vs.SetRFrameRate(src.video.RFrameRate())
-	if cfg.CopyAudio && src.audio != nil {
+	if audio && cfg.CopyAudio && src.audio != nil {
 		k.srcAudio = src.audio
 		k.as = k.fc.NewStream(nil)
 		if err := src.audio.CodecParameters().Copy(k.as.CodecParameters()); err != nil {

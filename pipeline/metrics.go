@@ -24,12 +24,18 @@ const (
 // Note: the JSON names are a contract with the sweep runner, the reports and
 // the gate, and with users' own scripts; add fields, never rename them.
 type Metrics struct {
-	Input        string             `json:"input"`
-	Output       string             `json:"output,omitempty"`
-	Frames       int                `json:"frames"`
-	WallSeconds  float64            `json:"wall_seconds"`
-	FPS          float64            `json:"fps"`
-	Stages       map[string]float64 `json:"stages"` // seconds of work per stage, summed over goroutines
+	Input       string             `json:"input"`
+	Output      string             `json:"output,omitempty"`
+	Frames      int                `json:"frames"`
+	WallSeconds float64            `json:"wall_seconds"`
+	FPS         float64            `json:"fps"`
+	Stages      map[string]float64 `json:"stages"` // seconds of work per stage, summed over goroutines
+	// Waits holds seconds each stage spent blocked on its queues:
+	// "decode.out" (detect was full), "detect.in" (nothing decoded yet),
+	// "detect.out", "encode.in" (nothing detected yet), ... A stage that
+	// waits on its input is starved; one that waits on its output is
+	// faster than what follows it.
+	Waits        map[string]float64 `json:"waits,omitempty"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
 	Config       Config             `json:"config"`
 	Quality      *Quality           `json:"quality,omitempty"`
@@ -47,6 +53,38 @@ type Metrics struct {
 	Decoder      string   `json:"decoder"`
 	EncoderName  string   `json:"encoder_name"`
 	Notes        []string `json:"notes,omitempty"`
+
+	// Phased runs (processes > 1 or encode_workers > 1).
+	Workers  []WorkerMetrics `json:"workers,omitempty"` // one per segment attempt
+	Scaling  []ScalingEvent  `json:"scaling,omitempty"` // process-count back-offs
+	Plan     *MemoryPlan     `json:"memory_plan,omitempty"`
+	Segments int             `json:"segments,omitempty"` // segments the input was split into
+	// PhaseSeconds is wall time per phase: "probe", "analyze", "stitch",
+	// "encode", "join".
+	PhaseSeconds map[string]float64 `json:"phase_seconds,omitempty"`
+}
+
+// WorkerMetrics is what one segment worker did.
+type WorkerMetrics struct {
+	Phase       string             `json:"phase"` // "analyze" or "encode"
+	Segment     int                `json:"segment"`
+	Attempt     int                `json:"attempt"`
+	Frames      int                `json:"frames"`
+	WallSeconds float64            `json:"wall_seconds"`
+	Stages      map[string]float64 `json:"stages,omitempty"`
+	Waits       map[string]float64 `json:"waits,omitempty"`
+	PeakRSS     int64              `json:"peak_rss_bytes,omitempty"`
+	Error       string             `json:"error,omitempty"`
+}
+
+// ScalingEvent records the process count backing off after a worker ran
+// out of memory.
+type ScalingEvent struct {
+	AtSeconds float64 `json:"at_seconds"`
+	From      int     `json:"from"`
+	To        int     `json:"to"`
+	Segment   int     `json:"segment"`
+	Reason    string  `json:"reason"`
 }
 
 // WriteJSONFile writes v as indented JSON to path atomically: to a temporary

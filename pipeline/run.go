@@ -1,14 +1,10 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -27,44 +23,16 @@ type Options struct {
 	// second with the frames done, the frames expected (0 if unknown) and
 	// the current frames/s.
 	Progress func(done, total int, fps float64)
-}
-
-// item is one decoded frame travelling through the stages, with the audio
-// packets read before it.
-type item struct {
-	index  int
-	frame  *astiav.Frame // nil for the final audio-only item
-	pts    int64
-	detect bool
-	luma   []byte
-	dets   []Detection
-	audio  []*astiav.Packet
-}
-
-// stageClock sums the busy time of each stage across goroutines.
-type stageClock struct {
-	mu sync.Mutex
-	d  map[string]time.Duration
-}
-
-func (c *stageClock) add(stage string, d time.Duration) {
-	c.mu.Lock()
-	c.d[stage] += d
-	c.mu.Unlock()
-}
-
-func (c *stageClock) seconds() map[string]float64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]float64, len(c.d))
-	for k, v := range c.d {
-		out[k] = v.Seconds()
-	}
-	return out
+	// WorkerCommand runs one segment worker process (processes > 1): the
+	// pipeline appends "--analyze-segment JOB.json". Default: this
+	// executable's "run" command.
+	WorkerCommand []string
 }
 
 // Run executes the whole pipeline: decode, detect, track, reframe, encode.
-// On error nothing is left at opt.Output or opt.TracksPath.
+// With processes > 1 or encode_workers > 1 it runs in two phases (see
+// runPhased); otherwise in one pass in this process. On error nothing is
+// left at opt.Output or opt.TracksPath.
 func Run(ctx context.Context, opt Options) (*Metrics, error) {
 	start := time.Now()
 	cfg := opt.Config
@@ -86,15 +54,144 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 		return nil, err
 	}
 	astiav.SetLogLevel(astiav.LogLevelFatal)
+	if cfg.Processes > 1 || cfg.EncodeWorkers > 1 {
+		return runPhased(ctx, opt, gt, cascadeData, start)
+	}
 
 	src, err := openSource(opt.Input, cfg.DecoderThreads)
 	if err != nil {
 		return nil, err
 	}
 	defer src.close()
+	job := &passJob{mode: modeFull, cfg: cfg, src: src, cascade: cascadeData, span: wholeVideo(), gt: gt,
+		output: opt.Output, tracksPath: opt.TracksPath, progress: opt.Progress, start: start}
+	m, err := job.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if src.frames > 0 && int64(m.Frames) < src.frames {
+		job.discard()
+		return nil, fmt.Errorf("%s: truncated or corrupt: decoded %d of the %d frames its container lists", opt.Input, m.Frames, src.frames)
+	}
+	if err := job.commit(); err != nil {
+		return nil, err
+	}
+	m.finish(start)
+	if opt.Progress != nil {
+		opt.Progress(m.Frames, m.Frames, m.FPS)
+	}
+	return m, nil
+}
+
+// finish fills the run-wide figures.
+func (m *Metrics) finish(start time.Time) {
+	m.WallSeconds = time.Since(start).Seconds()
+	m.FPS = float64(m.Frames) / m.WallSeconds
+	m.PeakRSSBytes = max(m.PeakRSSBytes, PeakRSS())
+}
+
+// mode says which stages a pass runs.
+type mode int
+
+const (
+	modeFull    mode = iota // decode, detect, track, reframe, encode
+	modeAnalyze             // decode, detect, track; per-frame records, no video out
+	modeEncode              // decode, crop along a given path, encode
+)
+
+// span is the part of the input a pass covers, by presentation timestamp.
+type span struct {
+	seek       int64 // keyframe pts to seek to first; astiav.NoPtsValue: none
+	start, end int64 // frames with start <= pts < end are the pass's own
+	// first is the global index of the first frame with pts >= start;
+	// preroll the number of frames before it that an analysis pass tracks
+	// to warm up (they are decoded from seek).
+	first, preroll int
+}
+
+func wholeVideo() span {
+	return span{seek: astiav.NoPtsValue, start: math.MinInt64, end: math.MaxInt64}
+}
+
+// passJob is one pass of the pipeline over one span of one input.
+type passJob struct {
+	mode       mode
+	cfg        Config
+	src        *source
+	cascade    []byte
+	span       span
+	gt         *GroundTruth
+	output     string         // modeFull, modeEncode
+	tracksPath string         // modeFull: tracks.json
+	crops      []Crop         // modeEncode: the crop of every frame, by global index
+	records    *[]FrameRecord // modeAnalyze: receives every frame's record, pre-roll included
+	progress   func(done, total int, fps float64)
+	start      time.Time
+
+	sk *sink
+	tw *tracksWriter
+}
+
+// item is one decoded frame travelling through the stages, with the audio
+// packets read before it.
+type item struct {
+	index   int // global frame index
+	preroll bool
+	frame   *astiav.Frame // nil for the final audio-only item
+	pts     int64
+	detect  bool
+	luma    []byte
+	dets    []Detection
+	audio   []*astiav.Packet
+}
+
+// stageClock sums the busy time of each stage, and the time each stage
+// waits on its input and output queues, across goroutines.
+type stageClock struct {
+	mu sync.Mutex
+	d  map[string]time.Duration
+}
+
+func newStageClock() *stageClock { return &stageClock{d: map[string]time.Duration{}} }
+
+func (c *stageClock) add(stage string, d time.Duration) {
+	c.mu.Lock()
+	c.d[stage] += d
+	c.mu.Unlock()
+}
+
+func (c *stageClock) seconds(prefix string) map[string]float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]float64{}
+	for k, v := range c.d {
+		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			out[k[len(prefix):]] = v.Seconds()
+		}
+	}
+	return out
+}
+
+// Keys of stageClock: busy time under "busy.", queue waits under "wait.".
+func busy(stage string) string    { return "busy." + stage }
+func waitIn(stage string) string  { return "wait." + stage + ".in" }
+func waitOut(stage string) string { return "wait." + stage + ".out" }
+func (c *stageClock) since(k string, t time.Time) time.Time {
+	now := time.Now()
+	c.add(k, now.Sub(t))
+	return now
+}
+
+func (j *passJob) run(ctx context.Context) (*Metrics, error) {
+	cfg, src := j.cfg, j.src
 	W, H := src.dec.Width(), src.dec.Height()
 	if W < 2 || H < 2 {
-		return nil, fmt.Errorf("%s: video is %dx%d; need at least 2x2", opt.Input, W, H)
+		return nil, fmt.Errorf("%s: video is %dx%d; need at least 2x2", src.path, W, H)
+	}
+	if j.span.seek != astiav.NoPtsValue {
+		if err := src.fc.SeekFrame(src.video.Index(), j.span.seek, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+			return nil, fmt.Errorf("%s: cannot seek to pts %d: %v", src.path, j.span.seek, err)
+		}
 	}
 
 	// Frames reach the encoder as 8-bit 4:2:0; anything else is converted
@@ -103,22 +200,79 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 	var conv *astiav.SoftwareScaleContext
 	if outFmt != astiav.PixelFormatYuv420P && outFmt != astiav.PixelFormatYuvj420P {
 		outFmt = astiav.PixelFormatYuv420P
+		var err error
 		conv, err = astiav.CreateSoftwareScaleContext(W, H, src.dec.PixelFormat(), W, H, outFmt,
 			astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagBilinear))
 		if err != nil {
-			return nil, fmt.Errorf("%s: cannot convert pixel format %s: %v", opt.Input, src.dec.PixelFormat(), err)
+			return nil, fmt.Errorf("%s: cannot convert pixel format %s: %v", src.path, src.dec.PixelFormat(), err)
 		}
 		defer conv.Free()
 	}
 
 	aw, ah, _ := ParseAspect(cfg.Aspect)
 	cw, ch := CropSize(W, H, aw, ah)
-	reframer := NewReframer(ReframeConfigFrom(cfg, src.fps), W, H)
-	tracker := NewTracker(TrackerConfigFrom(cfg))
-	var quality *QualityCounter
-	if gt != nil {
-		quality = NewQualityCounter(gt, 0.3)
+	if j.mode != modeAnalyze {
+		var err error
+		if j.sk, err = openSink(j.output, src, cfg, cw, ch, outFmt, j.mode == modeFull); err != nil {
+			return nil, err
+		}
 	}
+	if j.mode == modeFull && j.tracksPath != "" {
+		var err error
+		if j.tw, err = newTracksWriter(j.tracksPath, src.path, W, H, src.fps); err != nil {
+			j.discard()
+			return nil, err
+		}
+	}
+	m, err := j.stages(ctx, W, H, cw, ch, conv, outFmt)
+	if err != nil {
+		j.discard()
+		return nil, err
+	}
+	if m.Frames == 0 && j.mode != modeAnalyze {
+		j.discard()
+		return nil, fmt.Errorf("%s: no video frames could be decoded", src.path)
+	}
+	return m, nil
+}
+
+// commit finishes the pass's outputs (flush, trailer, renames).
+func (j *passJob) commit() error {
+	if j.sk != nil {
+		t := time.Now()
+		if err := j.sk.commit(); err != nil {
+			j.discard()
+			return err
+		}
+		j.sk.encodeSeconds += time.Since(t).Seconds()
+		j.sk.close()
+		j.sk = nil
+	}
+	if j.tw != nil {
+		if err := j.tw.commit(); err != nil {
+			j.discard()
+			return err
+		}
+		j.tw = nil
+	}
+	return nil
+}
+
+// discard removes whatever the pass has written.
+func (j *passJob) discard() {
+	if j.sk != nil {
+		j.sk.close()
+		j.sk = nil
+	}
+	if j.tw != nil {
+		j.tw.abort()
+		j.tw = nil
+	}
+}
+
+func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.SoftwareScaleContext, outFmt astiav.PixelFormat) (*Metrics, error) {
+	cfg, src, sp := j.cfg, j.src, j.span
+	analyse := j.mode != modeEncode
 
 	// Note: detect_width may exceed the source width: upscaling a small
 	// video gives the cascade's smallest windows more pixels to test.
@@ -132,58 +286,68 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 		return nil, err
 	}
 	defer scaler.free()
-	detector, err := NewDetector(cfg, cascadeData)
-	if err != nil {
-		return nil, err
+	lumaOf := func(b []byte) *Luma {
+		return &Luma{Pix: b, W: dw, H: dh, Stride: scaler.dstStride, Scale: float64(W) / float64(dw)}
 	}
 
-	sk, err := openSink(opt.Output, src, cfg, cw, ch, outFmt)
-	if err != nil {
-		return nil, err
-	}
-	defer sk.close()
-
-	var tw *tracksWriter
-	if opt.TracksPath != "" {
-		if tw, err = newTracksWriter(opt.TracksPath, opt.Input, W, H, src.fps); err != nil {
-			return nil, err
-		}
-		defer tw.abort()
-	}
-
-	clock := &stageClock{d: map[string]time.Duration{}}
+	clock := newStageClock()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	queue := 2 * cfg.Batch * cfg.DetectInterval
+	queue := 2 * cfg.Batch * cfg.DetectInterval * cfg.Streams
 	frames := newFramePool(2*queue + 8)
 	defer frames.free()
-	lumas := sync.Pool{New: func() any { b := make([]byte, scaler.bufSize()); return &b }}
+	lumas := newBufferPool(scaler.bufSize(), 2*queue+8)
 
 	decoded := make(chan *item, queue)
 	detected := make(chan *item, queue)
 	var wg sync.WaitGroup
-	var decodedFrames int
+	send := func(ch chan<- *item, it *item, k string) bool {
+		t := time.Now()
+		defer clock.since(k, t)
+		select {
+		case ch <- it:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 
-	// Stage 1: demux, decode, convert, downscale luma.
+	// Stage 1: demux, decode, convert, scale the luma plane.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(decoded)
 		var pending []*astiav.Packet
 		var lastPts int64 = math.MinInt64
+		index := sp.first - sp.preroll
 		mark := time.Now()
-		send := func(it *item) bool {
-			select {
-			case decoded <- it:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
+		errStop := errors.New("end of span")
 		err := src.decodeAll(frames.get, frames.put, func(f *astiav.Frame) error {
-			clock.add(StageDecode, time.Since(mark))
+			mark = clock.since(busy(StageDecode), mark)
 			defer func() { mark = time.Now() }()
+			pts := bestEffortPts(f)
+			if pts == astiav.NoPtsValue || pts <= lastPts {
+				// Note: the encoder needs strictly increasing timestamps;
+				// a missing or repeated one gets the next free tick.
+				if lastPts == math.MinInt64 {
+					pts = max(sp.start, 0)
+				} else {
+					pts = lastPts + 1
+				}
+			}
+			if pts >= sp.end {
+				frames.put(f)
+				return errStop
+			}
+			preroll := pts < sp.start
+			if preroll && (j.mode != modeAnalyze || index >= sp.first) {
+				// Leading frames of an open GOP before the span, or pre-roll
+				// an encode pass does not need.
+				frames.put(f)
+				return nil
+			}
+			lastPts = pts
 			t := time.Now()
 			if conv != nil {
 				cf := frames.get()
@@ -194,190 +358,183 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 					return err
 				}
 				if err := conv.ScaleFrame(f, cf); err != nil {
-					return fmt.Errorf("%s: converting pixel format: %v", opt.Input, err)
+					return fmt.Errorf("%s: converting pixel format: %v", src.path, err)
 				}
-				cf.SetPts(f.Pts())
-				pts := bestEffortPts(f)
 				frames.put(f)
 				f = cf
-				f.SetPts(pts)
-			} else {
-				f.SetPts(bestEffortPts(f))
 			}
-			pts := f.Pts()
-			if pts == astiav.NoPtsValue || pts <= lastPts {
-				// Note: the encoder needs strictly increasing timestamps;
-				// a missing or repeated one gets the next free tick.
-				if lastPts == math.MinInt64 {
-					pts = 0
-				} else {
-					pts = lastPts + 1
-				}
-				f.SetPts(pts)
-			}
-			lastPts = pts
-			it := &item{index: decodedFrames, frame: f, pts: pts, audio: pending}
+			f.SetPts(pts)
+			it := &item{index: index, preroll: preroll, frame: f, pts: pts, audio: pending}
 			pending = nil
-			it.detect = decodedFrames%cfg.DetectInterval == 0
-			if it.detect || cfg.TrackFollow > 0 {
-				bp := lumas.Get().(*[]byte)
-				it.luma = *bp
+			index++
+			it.detect = analyse && it.index%cfg.DetectInterval == 0
+			if analyse && (it.detect || cfg.TrackFollow > 0) {
+				it.luma = lumas.get()
 				if err := scaler.scale(f, it.luma); err != nil {
 					return err
 				}
 			}
-			decodedFrames++
-			clock.add(StageScale, time.Since(t))
-			if !send(it) {
+			clock.add(busy(StageScale), time.Since(t))
+			if !send(decoded, it, waitOut(StageDecode)) {
 				return context.Cause(ctx)
 			}
 			return nil
 		}, func(p *astiav.Packet) error {
-			clock.add(StageDecode, time.Since(mark))
+			if j.sk == nil || j.sk.as == nil {
+				p.Free()
+				return nil
+			}
 			pending = append(pending, p)
-			mark = time.Now()
 			return nil
 		})
+		if errors.Is(err, errStop) {
+			err = nil
+		}
 		if err == nil && len(pending) > 0 {
-			send(&item{index: -1, audio: pending})
+			send(decoded, &item{index: -1, audio: pending}, waitOut(StageDecode))
 		}
 		if err != nil {
 			cancel(err)
 		}
 	}()
 
-	// Stage 2: detect in batches.
+	// Stage 2: detect, in batches, on `streams` goroutines.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(detected)
-		var held []*item
-		var batch []Luma
-		var batchItems []*item
-		out := make([][]Detection, cfg.Batch)
-		flush := func() bool {
-			if len(batch) > 0 {
-				t := time.Now()
-				if err := detector.Detect(batch, out[:len(batch)]); err != nil {
-					cancel(err)
-					return false
-				}
-				for i, it := range batchItems {
-					it.dets = append([]Detection(nil), out[i]...)
-				}
-				clock.add(StageDetect, time.Since(t))
-			}
-			for _, it := range held {
-				select {
-				case detected <- it:
-				case <-ctx.Done():
-					return false
-				}
-			}
-			held, batch, batchItems = held[:0], batch[:0], batchItems[:0]
-			return true
-		}
-		for it := range decoded {
-			held = append(held, it)
-			if it.detect {
-				batch = append(batch, Luma{Pix: it.luma, W: dw, H: dh, Stride: scaler.dstStride, Scale: float64(W) / float64(dw)})
-				batchItems = append(batchItems, it)
-			}
-			if len(batch) == cfg.Batch {
-				if !flush() {
+		if !analyse {
+			for it := range decoded {
+				if !send(detected, it, waitOut(StageDetect)) {
 					return
 				}
 			}
+			return
 		}
-		flush()
+		if err := detectStage(ctx, cfg, j.cascade, lumaOf, decoded, detected, clock, send); err != nil {
+			cancel(err)
+		}
 	}()
 
 	// Stage 3 (this goroutine): track, reframe, encode, mux.
 	m := &Metrics{
-		Input: opt.Input, Output: opt.Output, Config: cfg,
+		Input: src.path, Output: j.output, Config: cfg,
 		Width: W, Height: H, CropWidth: cw, CropHeight: ch, InputFPS: src.fps,
-		Decoder: src.dec.String(), EncoderName: sk.name, AudioCopied: sk.as != nil,
+		Decoder: src.dec.String(),
+	}
+	if j.sk != nil {
+		m.EncoderName, m.AudioCopied = j.sk.name, j.sk.as != nil
+	}
+	var tracker *Tracker
+	var reframer *Reframer
+	var quality *QualityCounter
+	if analyse {
+		tracker = NewTracker(TrackerConfigFrom(cfg))
+		if j.gt != nil {
+			quality = NewQualityCounter(j.gt, 0.3)
+		}
+	}
+	if j.mode == modeFull {
+		reframer = NewReframer(ReframeConfigFrom(cfg, src.fps), W, H)
 	}
 	ids := map[int]bool{}
 	cropped := astiav.AllocFrame()
 	defer cropped.Free()
 	lastReport := time.Now()
 	var runErr error
+	mark := time.Now()
 	for it := range detected {
+		mark = clock.since(waitIn(StageEncode), mark)
 		if runErr != nil {
 			continue
 		}
 		for _, p := range it.audio {
-			t := time.Now()
-			if err := sk.writeAudio(p); err != nil {
+			if err := j.sk.writeAudio(p); err != nil {
 				runErr = err
 			}
-			clock.add(StageMux, time.Since(t))
 		}
+		mark = clock.since(busy(StageMux), mark)
 		if it.frame == nil || runErr != nil {
 			continue
 		}
-		t := time.Now()
-		var luma *Luma
-		if it.luma != nil {
-			luma = &Luma{Pix: it.luma, W: dw, H: dh, Stride: scaler.dstStride, Scale: float64(W) / float64(dw)}
-		}
-		tracks := tracker.UpdateFrame(it.dets, it.detect, luma)
-		primary, ok := tracker.Primary()
-		var pbox *Box
-		if ok {
-			b := primary.Box
-			pbox = &b
-			m.FacesFrames++
-		}
-		for _, tr := range tracks {
-			ids[tr.ID] = true
-		}
-		if it.detect {
-			m.DetectFrames++
-			m.Detections += len(it.dets)
-		}
-		if quality != nil {
-			quality.Add(it.index, pbox, it.dets, it.detect)
-		}
-		t2 := time.Now()
-		clock.add(StageTrack, t2.Sub(t))
-		crop := reframer.Next(pbox)
-		if tw != nil {
+		var crop Crop
+		if analyse {
+			var luma *Luma
+			if it.luma != nil {
+				luma = lumaOf(it.luma)
+			}
+			tracks := tracker.UpdateFrame(it.dets, it.detect, luma)
+			primary, ok := tracker.Primary()
+			var pbox *Box
 			var pid *int
 			if ok {
-				id := primary.ID
-				pid = &id
+				b, id := primary.Box, primary.ID
+				pbox, pid = &b, &id
 			}
-			if err := tw.add(it, tracks, pid, crop); err != nil {
+			mark = clock.since(busy(StageTrack), mark)
+			if reframer != nil {
+				crop = reframer.Next(pbox)
+				mark = clock.since(busy(StageReframe), mark)
+			}
+			if !it.preroll {
+				if ok {
+					m.FacesFrames++
+				}
+				for _, tr := range tracks {
+					ids[tr.ID] = true
+				}
+				if it.detect {
+					m.DetectFrames++
+					m.Detections += len(it.dets)
+				}
+				if quality != nil {
+					quality.Add(it.index, pbox, it.dets, it.detect)
+				}
+			}
+			rec := FrameRecord{Frame: it.index, Pts: it.pts, Preroll: it.preroll, Detected: it.detect, Detections: it.dets, Tracks: tracks, Primary: pid, Crop: crop}
+			if j.tw != nil {
+				if err := j.tw.add(rec); err != nil {
+					runErr = err
+					continue
+				}
+			}
+			if j.records != nil {
+				*j.records = append(*j.records, rec)
+			}
+			mark = clock.since(busy(StageReframe), mark)
+		} else {
+			if it.index < 0 || it.index >= len(j.crops) {
+				runErr = fmt.Errorf("%s: frame %d has no crop (the analysis saw %d frames)", src.path, it.index, len(j.crops))
+				continue
+			}
+			crop = j.crops[it.index]
+		}
+		if j.sk != nil {
+			if err := cropRef(cropped, it.frame, crop); err != nil {
+				runErr = err
+				continue
+			}
+			cropped.SetPts(it.pts)
+			err := j.sk.encode(cropped)
+			cropped.Unref()
+			mark = clock.since(busy(StageEncode), mark)
+			if err != nil {
 				runErr = err
 				continue
 			}
 		}
-		t3 := time.Now()
-		clock.add(StageReframe, t3.Sub(t2))
-		if err := cropRef(cropped, it.frame, crop); err != nil {
-			runErr = err
-			continue
-		}
-		cropped.SetPts(it.pts)
-		err := sk.encode(cropped)
-		cropped.Unref()
-		clock.add(StageEncode, time.Since(t3))
 		frames.put(it.frame)
 		if it.luma != nil {
-			b := it.luma
-			lumas.Put(&b)
+			lumas.put(it.luma)
 		}
-		if err != nil {
-			runErr = err
-			continue
+		if !it.preroll {
+			m.Frames++
 		}
-		m.Frames++
-		if opt.Progress != nil && time.Since(lastReport) > 250*time.Millisecond {
+		if j.progress != nil && time.Since(lastReport) > 250*time.Millisecond {
 			lastReport = time.Now()
-			opt.Progress(m.Frames, int(src.frames), float64(m.Frames)/time.Since(start).Seconds())
+			j.progress(m.Frames, int(src.frames), float64(m.Frames)/time.Since(j.start).Seconds())
 		}
+		mark = time.Now()
 	}
 	if runErr != nil {
 		cancel(runErr)
@@ -386,36 +543,136 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
-	if m.Frames == 0 {
-		return nil, fmt.Errorf("%s: no video frames could be decoded", opt.Input)
-	}
-	if src.frames > 0 && int64(m.Frames) < src.frames {
-		return nil, fmt.Errorf("%s: truncated or corrupt: decoded %d of the %d frames its container lists", opt.Input, m.Frames, src.frames)
-	}
-	t := time.Now()
-	if err := sk.commit(); err != nil {
-		return nil, err
-	}
-	clock.add(StageEncode, time.Since(t))
-	if tw != nil {
-		if err := tw.commit(); err != nil {
-			os.Remove(opt.Output)
-			return nil, err
-		}
-	}
 	m.Tracks = len(ids)
 	if quality != nil {
 		q := quality.Result()
 		m.Quality = &q
 	}
-	m.Stages = clock.seconds()
-	m.WallSeconds = time.Since(start).Seconds()
-	m.FPS = float64(m.Frames) / m.WallSeconds
-	m.PeakRSSBytes = PeakRSS()
-	if opt.Progress != nil {
-		opt.Progress(m.Frames, m.Frames, m.FPS)
+	m.Stages = clock.seconds("busy.")
+	m.Waits = clock.seconds("wait.")
+	if j.sk != nil {
+		m.Stages[StageEncode] += j.sk.encodeSeconds
 	}
 	return m, nil
+}
+
+// detectStage groups decoded frames into batches and runs them on
+// cfg.Streams detectors at once, passing every item on in order.
+//
+// Note: batches are aligned on the global detect-frame count (every
+// batch*detect_interval frames), and each batch starts with a full-frame
+// scan, so the detections do not depend on how many streams run, nor on
+// where a segment worker starts.
+func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]byte) *Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
+	type job struct {
+		items []*item
+		done  chan error
+	}
+	jobs := make(chan *job, cfg.Streams)
+	order := make(chan *job, cfg.Streams)
+	var wg sync.WaitGroup
+	errs := make(chan error, cfg.Streams+1)
+	for range cfg.Streams {
+		det, err := NewDetector(cfg, cascade)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var batch []Luma
+			var outs [][]Detection
+			for jb := range jobs {
+				t := time.Now()
+				batch = batch[:0]
+				for _, it := range jb.items {
+					if it.detect {
+						batch = append(batch, *lumaOf(it.luma))
+					}
+				}
+				for len(outs) < len(batch) {
+					outs = append(outs, nil)
+				}
+				err := det.Detect(batch, outs[:len(batch)])
+				k := 0
+				for _, it := range jb.items {
+					if it.detect && err == nil {
+						it.dets = append([]Detection(nil), outs[k]...)
+						k++
+					}
+				}
+				clock.add(busy(StageDetect), time.Since(t))
+				jb.done <- err
+			}
+		}()
+	}
+	// The forwarder passes finished batches on in their original order.
+	fwd := make(chan struct{})
+	go func() {
+		defer close(fwd)
+		for jb := range order {
+			t := time.Now()
+			select {
+			case err := <-jb.done:
+				clock.since(waitIn("forward"), t)
+				if err != nil {
+					errs <- err
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+			for _, it := range jb.items {
+				if !send(out, it, waitOut(StageDetect)) {
+					return
+				}
+			}
+		}
+	}()
+	dispatch := func(items []*item) bool {
+		jb := &job{items: items, done: make(chan error, 1)}
+		t := time.Now()
+		defer clock.since(waitOut("batch"), t)
+		select {
+		case order <- jb:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case jobs <- jb:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var held []*item
+	period := cfg.Batch * cfg.DetectInterval
+	mark := time.Now()
+	ok := true
+	for it := range in {
+		mark = clock.since(waitIn(StageDetect), mark)
+		held = append(held, it)
+		if it.frame != nil && it.detect && (it.index/cfg.DetectInterval+1)%cfg.Batch == 0 || len(held) >= 4*period {
+			if ok = dispatch(held); !ok {
+				break
+			}
+			held = nil
+		}
+		mark = time.Now()
+	}
+	if ok && len(held) > 0 {
+		dispatch(held)
+	}
+	close(jobs)
+	close(order)
+	wg.Wait()
+	<-fwd
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
 }
 
 // PeakRSS returns this process's peak resident set size in bytes.
@@ -464,84 +721,26 @@ func (p *framePool) free() {
 	}
 }
 
-// tracksWriter streams tracks.json to a temporary file, renamed on commit.
-type tracksWriter struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
-	n    int
+// bufferPool recycles fixed-size byte buffers (the detector's luma planes).
+type bufferPool struct {
+	size int
+	ch   chan []byte
 }
 
-// FrameRecord is one frame of tracks.json.
-type FrameRecord struct {
-	Frame      int         `json:"frame"`
-	Pts        int64       `json:"pts"`
-	Detected   bool        `json:"detected"`
-	Detections []Detection `json:"detections"`
-	Tracks     []Track     `json:"tracks"`
-	Primary    *int        `json:"primary"`
-	Crop       Crop        `json:"crop"`
+func newBufferPool(size, n int) *bufferPool { return &bufferPool{size: size, ch: make(chan []byte, n)} }
+
+func (p *bufferPool) get() []byte {
+	select {
+	case b := <-p.ch:
+		return b
+	default:
+		return make([]byte, p.size)
+	}
 }
 
-func newTracksWriter(path, input string, w, h int, fps float64) (*tracksWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return nil, fmt.Errorf("%s: cannot write tracks: %w", path, unwrapPathError(err))
-	}
-	t := &tracksWriter{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}
-	head, _ := json.Marshal(map[string]any{"input": input, "width": w, "height": h, "fps": fps})
-	t.w.Write(head[:len(head)-1])
-	t.w.WriteString(`,"frames":[` + "\n")
-	return t, nil
-}
-
-func (t *tracksWriter) add(it *item, tracks []Track, primary *int, crop Crop) error {
-	rec := FrameRecord{Frame: it.index, Pts: it.pts, Detected: it.detect, Detections: it.dets, Tracks: tracks, Primary: primary, Crop: crop}
-	if rec.Detections == nil {
-		rec.Detections = []Detection{}
-	}
-	if rec.Tracks == nil {
-		rec.Tracks = []Track{}
-	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	if t.n > 0 {
-		t.w.WriteString(",\n")
-	}
-	t.n++
-	if _, err := t.w.Write(b); err != nil {
-		return fmt.Errorf("%s: cannot write tracks: %w", t.path, err)
-	}
-	return nil
-}
-
-func (t *tracksWriter) commit() error {
-	t.w.WriteString("\n]}\n")
-	err := t.w.Flush()
-	if err == nil {
-		err = t.f.Sync()
-	}
-	if cerr := t.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(t.f.Name(), t.path)
-	}
-	if err != nil {
-		os.Remove(t.f.Name())
-		t.f = nil
-		return fmt.Errorf("%s: cannot write tracks: %w", t.path, unwrapPathError(err))
-	}
-	t.f = nil
-	return nil
-}
-
-func (t *tracksWriter) abort() {
-	if t.f != nil {
-		t.f.Close()
-		os.Remove(t.f.Name())
-		t.f = nil
+func (p *bufferPool) put(b []byte) {
+	select {
+	case p.ch <- b:
+	default:
 	}
 }

@@ -37,6 +37,12 @@ flags:
 `
 
 func runCmd(stdout, stderr io.Writer, args []string) error {
+	if len(args) == 2 && args[0] == "--analyze-segment" {
+		// A segment worker started by a run with processes > 1.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return withCode(exitFailure, pipeline.RunWorker(ctx, args[1]))
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, runUsage); fs.PrintDefaults() }

@@ -1,0 +1,237 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/pipeline"
+)
+
+// TestMain lets the test binary act as a segment worker, so the parallel
+// pipeline can be tested without building the ftbench command.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 3 && os.Args[1] == "--analyze-segment" {
+		if err := pipeline.RunWorker(context.Background(), os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var (
+	clipOnce sync.Once
+	clipDir  string
+)
+
+func testClip(t *testing.T, name string) fixtures.Clip {
+	t.Helper()
+	clipOnce.Do(func() {
+		d, err := os.MkdirTemp("", "ftbench-pipeline-fixtures")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clipDir = d
+	})
+	spec, ok := fixtures.Lookup(name)
+	if !ok {
+		t.Fatalf("no fixture %s", name)
+	}
+	c, err := fixtures.Generate(spec, clipDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+type runResult struct {
+	m      *pipeline.Metrics
+	tracks *pipeline.TracksFile
+	out    string
+}
+
+func runWith(t *testing.T, clip fixtures.Clip, edit func(*pipeline.Config)) runResult {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := pipeline.DefaultConfig()
+	edit(&cfg)
+	opt := pipeline.Options{Input: clip.Video, Output: filepath.Join(dir, "out.mp4"), Config: cfg,
+		GroundTruth: clip.GroundTruth, TracksPath: filepath.Join(dir, "tracks.json"), WorkerCommand: []string{os.Args[0]}}
+	m, err := pipeline.Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf, err := pipeline.ReadTracks(opt.TracksPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runResult{m: m, tracks: tf, out: opt.Output}
+}
+
+// framePts lists the output's frame timestamps with ffprobe.
+func framePts(t *testing.T, path string) []string {
+	t.Helper()
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe not installed (scripts/install-deps.sh installs it)")
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	// Note: ffprobe appends side data (x264's SEI) to a frame's line after
+	// a comma, and sometimes an empty line; keep the first field.
+	var pts []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.TrimSpace(strings.Split(line, ",")[0]); f != "" {
+			pts = append(pts, f)
+		}
+	}
+	return pts
+}
+
+// TestSegmentWorkersJoinSeamlessly runs the pipeline with 1, 2 and 4
+// segment workers on a clip whose face crosses the segment boundaries, and
+// checks that the joined outputs have the same frames and timestamps as
+// the input, that the face keeps one track id across every boundary, and
+// that the crop path has no jump at a boundary.
+func TestSegmentWorkersJoinSeamlessly(t *testing.T) {
+	clip := testClip(t, "two_faces_360p")
+	want := framePts(t, clip.Video)
+	var base runResult
+	for _, n := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("processes=%d", n), func(t *testing.T) {
+			r := runWith(t, clip, func(c *pipeline.Config) {
+				c.Processes = n
+				c.Segments = n
+				c.EncodeWorkers = min(n, 2)
+				c.MemoryBudget = 64 << 30
+			})
+			// The clip has a keyframe a second: three places to cut.
+			if wantSegs := min(n, 3); n > 1 && r.m.Segments != wantSegs {
+				t.Fatalf("%d segments, want %d", r.m.Segments, wantSegs)
+			}
+			if got := framePts(t, r.out); !reflect.DeepEqual(got, want) {
+				t.Fatalf("output has %d frames, input %d; timestamps differ", len(got), len(want))
+			}
+			if len(r.tracks.Frames) != clip.Frames {
+				t.Fatalf("tracks.json has %d frames, want %d", len(r.tracks.Frames), clip.Frames)
+			}
+			// Two faces, present throughout: exactly two ids, each on
+			// (almost) every frame, whatever the segmentation.
+			seen := map[int]int{}
+			for _, f := range r.tracks.Frames {
+				for _, tr := range f.Tracks {
+					seen[tr.ID]++
+				}
+			}
+			if len(seen) != 2 {
+				t.Errorf("track ids %v, want the two faces' ids only", seen)
+			}
+			maxStep := pipeline.DefaultConfig().ReframeMaxSpeed*float64(r.m.CropWidth)/r.m.InputFPS + 2
+			for i := 1; i < len(r.tracks.Frames); i++ {
+				a, b := r.tracks.Frames[i-1].Crop, r.tracks.Frames[i].Crop
+				if d := math.Hypot(float64(b.X-a.X), float64(b.Y-a.Y)); d > maxStep {
+					t.Errorf("crop jumps %.1f px between frames %d and %d (limit %.1f)", d, i-1, i, maxStep)
+				}
+			}
+			if r.m.Quality == nil || r.m.Quality.HitRate < 0.9 {
+				t.Errorf("quality %+v, want hit_rate >= 0.9", r.m.Quality)
+			}
+			if n == 1 {
+				base = r
+			} else if base.m != nil {
+				// The same faces in the same places: the segmentation changes
+				// ids' numbering at most, not the crop path's course.
+				for i := range r.tracks.Frames {
+					a, b := base.tracks.Frames[i].Crop, r.tracks.Frames[i].Crop
+					if d := math.Hypot(float64(b.X-a.X), float64(b.Y-a.Y)); d > 0.1*float64(r.m.CropWidth) {
+						t.Errorf("frame %d: crop %+v with %d workers, %+v with one", i, b, n, a)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestStreamsDoNotChangeDetections checks that running detection batches
+// on several streams gives exactly the detections of one stream.
+func TestStreamsDoNotChangeDetections(t *testing.T) {
+	clip := testClip(t, "face_360p")
+	var want []pipeline.FrameRecord
+	for _, s := range []int{1, 2, 4} {
+		r := runWith(t, clip, func(c *pipeline.Config) { c.Streams = s; c.Batch = 4 })
+		if want == nil {
+			want = r.tracks.Frames
+			continue
+		}
+		for i, f := range r.tracks.Frames {
+			if !reflect.DeepEqual(f.Detections, want[i].Detections) {
+				t.Fatalf("streams=%d: frame %d detections %v, with one stream %v", s, i, f.Detections, want[i].Detections)
+			}
+		}
+	}
+}
+
+// TestOutOfMemoryBacksOff makes two workers fail as out of memory and
+// checks that the run completes with fewer processes, records the
+// scaling, and still produces every frame.
+func TestOutOfMemoryBacksOff(t *testing.T) {
+	clip := testClip(t, "face_360p")
+	t.Setenv("FTBENCH_INJECT_OOM", "0,2")
+	r := runWith(t, clip, func(c *pipeline.Config) {
+		c.Processes = 3
+		c.Segments = 3
+		c.MemoryBudget = 64 << 30
+	})
+	if len(r.m.Scaling) == 0 {
+		t.Fatalf("no scaling recorded; workers: %+v", r.m.Workers)
+	}
+	if s := r.m.Scaling[0]; s.From != 3 || s.To != 1 || !strings.Contains(s.Reason, "out of memory") {
+		t.Errorf("first scaling %+v, want 3 -> 1 for out of memory", s)
+	}
+	failed := 0
+	for _, w := range r.m.Workers {
+		if w.Error != "" {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d failed worker attempts recorded, want 2", failed)
+	}
+	if got := framePts(t, r.out); len(got) != clip.Frames {
+		t.Errorf("output has %d frames, want %d", len(got), clip.Frames)
+	}
+	b, _ := json.Marshal(r.m)
+	if !strings.Contains(string(b), `"scaling"`) {
+		t.Error("metrics.json lacks the scaling record")
+	}
+}
+
+// TestWorkerFailureLeavesNothing checks that a segment that fails on every
+// attempt fails the run cleanly: an error, and no output files.
+func TestWorkerFailureLeavesNothing(t *testing.T) {
+	clip := testClip(t, "face_360p")
+	dir := t.TempDir()
+	cfg := pipeline.DefaultConfig()
+	cfg.Processes, cfg.Segments, cfg.MemoryBudget = 2, 2, 64<<30
+	opt := pipeline.Options{Input: clip.Video, Output: filepath.Join(dir, "out.mp4"), Config: cfg,
+		TracksPath: filepath.Join(dir, "tracks.json"), WorkerCommand: []string{"/bin/false"}}
+	if _, err := pipeline.Run(context.Background(), opt); err == nil {
+		t.Fatal("no error although every worker fails")
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}

@@ -1,0 +1,118 @@
+package pipeline
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// MemoryPlan is the memory planner's arithmetic for one run: the plan's
+// "(32 - 4 - 2) / 2 = 13 concurrent GPU processes", with the budget, the
+// model counted once, the margin kept free and each process's share.
+type MemoryPlan struct {
+	BudgetBytes  int64  `json:"budget_bytes"`
+	BudgetSource string `json:"budget_source"` // "config", "MemAvailable", "VRAM"
+	ModelBytes   int64  `json:"model_bytes"`
+	MarginBytes  int64  `json:"margin_bytes"`
+	ProcessBytes int64  `json:"process_bytes"`
+	MaxProcesses int    `json:"max_processes"`
+	Requested    int    `json:"requested"`
+	Planned      int    `json:"planned"`
+	Note         string `json:"note,omitempty"`
+}
+
+// PlanProcesses computes the largest process count that fits in budget:
+// floor((budget - model - margin) / perProcess), at least 1, and the count
+// to run for a request of requested processes. With clamp false a request
+// beyond the plan is an error.
+func PlanProcesses(budget, model, margin, perProcess int64, requested int, clamp bool) (MemoryPlan, error) {
+	p := MemoryPlan{BudgetBytes: budget, ModelBytes: model, MarginBytes: margin, ProcessBytes: perProcess, Requested: requested}
+	free := budget - model - margin
+	if perProcess <= 0 {
+		perProcess = 1
+	}
+	p.MaxProcesses = int(max(free/perProcess, 1))
+	p.Planned = requested
+	if requested > p.MaxProcesses {
+		msg := fmt.Sprintf("processes = %d needs %s but the plan allows %d: (%s budget - %s model - %s margin) / %s per process",
+			requested, FormatBytes(model+margin+int64(requested)*perProcess), p.MaxProcesses,
+			FormatBytes(budget), FormatBytes(model), FormatBytes(margin), FormatBytes(perProcess))
+		if !clamp {
+			return p, &FieldError{Key: "processes", Msg: msg + " (set clamp_processes = true to run with fewer)"}
+		}
+		p.Planned = p.MaxProcesses
+		p.Note = msg + fmt.Sprintf("; running %d", p.Planned)
+	}
+	return p, nil
+}
+
+// BackOff returns the next, smaller process count after a worker ran out
+// of memory with n running, following the plan's 13 -> 5 -> 3 -> 1: about a
+// third of n, rounded up to an odd count.
+func BackOff(n int) int {
+	if n <= 1 {
+		return 1
+	}
+	next := (n + 2) / 3
+	if next%2 == 0 {
+		next++
+	}
+	if next >= n {
+		next = n - 1
+	}
+	return max(next, 1)
+}
+
+// estimateProcessMemory estimates one worker's memory: its frame queue
+// (decoded frames in flight, 1.5 bytes a pixel in 4:2:0), its decoder's own
+// reference frames, the detector's luma planes and a fixed base for the
+// code, the cascade and FFmpeg's contexts.
+func estimateProcessMemory(cfg Config, w, h int) int64 {
+	frame := int64(w) * int64(h) * 3 / 2
+	inFlight := int64(2*cfg.Batch*cfg.DetectInterval*cfg.Streams) + 16
+	const base = 96 << 20
+	return base + (2*inFlight+32)*frame
+}
+
+// memAvailable reads MemAvailable from a /proc/meminfo-formatted reader.
+func memAvailable(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("meminfo: bad MemAvailable %q", f[1])
+			}
+			return kb * 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("meminfo: no MemAvailable line")
+}
+
+// systemMemAvailable returns this machine's MemAvailable.
+func systemMemAvailable() (int64, error) {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return memAvailable(f)
+}
+
+// FormatBytes renders a byte count with a binary unit ("1.5 GiB").
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
