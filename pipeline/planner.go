@@ -72,7 +72,7 @@ func BackOff(n int) int {
 // code, the cascade and FFmpeg's contexts.
 func estimateProcessMemory(cfg Config, w, h int) int64 {
 	frame := int64(w) * int64(h) * 3 / 2
-	inFlight := int64(2*cfg.Batch*cfg.DetectInterval*cfg.Streams) + 16
+	inFlight := int64((cfg.Streams+3)*cfg.Batch*cfg.DetectInterval) + 16
 	const base = 96 << 20
 	return base + (2*inFlight+32)*frame
 }

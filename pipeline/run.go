@@ -173,9 +173,25 @@ func (c *stageClock) seconds(prefix string) map[string]float64 {
 }
 
 // Keys of stageClock: busy time under "busy.", queue waits under "wait.".
-func busy(stage string) string    { return "busy." + stage }
-func waitIn(stage string) string  { return "wait." + stage + ".in" }
-func waitOut(stage string) string { return "wait." + stage + ".out" }
+// Note: constants, not concatenations, so that timing a frame allocates
+// nothing.
+const (
+	busyDecode    = "busy." + StageDecode
+	busyScale     = "busy." + StageScale
+	busyDetect    = "busy." + StageDetect
+	busyTrack     = "busy." + StageTrack
+	busyReframe   = "busy." + StageReframe
+	busyEncode    = "busy." + StageEncode
+	busyMux       = "busy." + StageMux
+	waitDecodeOut = "wait." + StageDecode + ".out"
+	waitDetectIn  = "wait." + StageDetect + ".in"
+	waitDetectOut = "wait." + StageDetect + ".out"
+	waitEncodeIn  = "wait." + StageEncode + ".in"
+	waitForwardIn = "wait.forward.in"
+	waitBatchOut  = "wait.batch.out"
+)
+
+// since adds the time since t to key k and returns now.
 func (c *stageClock) since(k string, t time.Time) time.Time {
 	now := time.Now()
 	c.add(k, now.Sub(t))
@@ -286,18 +302,22 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 		return nil, err
 	}
 	defer scaler.free()
-	lumaOf := func(b []byte) *Luma {
-		return &Luma{Pix: b, W: dw, H: dh, Stride: scaler.dstStride, Scale: float64(W) / float64(dw)}
+	lumaOf := func(b []byte) Luma {
+		return Luma{Pix: b, W: dw, H: dh, Stride: scaler.dstStride, Scale: float64(W) / float64(dw)}
 	}
 
 	clock := newStageClock()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	queue := 2 * cfg.Batch * cfg.DetectInterval * cfg.Streams
-	frames := newFramePool(2*queue + 8)
+	// Note: a batch's frames wait in the detect stage while it runs, so
+	// the queues hold a batch's worth each; more would only hold more
+	// decoded frames in memory (a 1080p frame is 3 MB).
+	queue := cfg.Batch * cfg.DetectInterval
+	inFlight := (cfg.Streams+3)*queue + 8
+	frames := newFramePool(inFlight)
 	defer frames.free()
-	lumas := newBufferPool(scaler.bufSize(), 2*queue+8)
+	lumas := newBufferPool(scaler.bufSize(), inFlight)
 
 	decoded := make(chan *item, queue)
 	detected := make(chan *item, queue)
@@ -324,7 +344,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 		mark := time.Now()
 		errStop := errors.New("end of span")
 		err := src.decodeAll(frames.get, frames.put, func(f *astiav.Frame) error {
-			mark = clock.since(busy(StageDecode), mark)
+			mark = clock.since(busyDecode, mark)
 			defer func() { mark = time.Now() }()
 			pts := bestEffortPts(f)
 			if pts == astiav.NoPtsValue || pts <= lastPts {
@@ -374,8 +394,8 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 					return err
 				}
 			}
-			clock.add(busy(StageScale), time.Since(t))
-			if !send(decoded, it, waitOut(StageDecode)) {
+			clock.add(busyScale, time.Since(t))
+			if !send(decoded, it, waitDecodeOut) {
 				return context.Cause(ctx)
 			}
 			return nil
@@ -391,7 +411,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 			err = nil
 		}
 		if err == nil && len(pending) > 0 {
-			send(decoded, &item{index: -1, audio: pending}, waitOut(StageDecode))
+			send(decoded, &item{index: -1, audio: pending}, waitDecodeOut)
 		}
 		if err != nil {
 			cancel(err)
@@ -405,7 +425,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 		defer close(detected)
 		if !analyse {
 			for it := range decoded {
-				if !send(detected, it, waitOut(StageDetect)) {
+				if !send(detected, it, waitDetectOut) {
 					return
 				}
 			}
@@ -444,7 +464,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 	var runErr error
 	mark := time.Now()
 	for it := range detected {
-		mark = clock.since(waitIn(StageEncode), mark)
+		mark = clock.since(waitEncodeIn, mark)
 		if runErr != nil {
 			continue
 		}
@@ -453,7 +473,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 				runErr = err
 			}
 		}
-		mark = clock.since(busy(StageMux), mark)
+		mark = clock.since(busyMux, mark)
 		if it.frame == nil || runErr != nil {
 			continue
 		}
@@ -461,7 +481,8 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 		if analyse {
 			var luma *Luma
 			if it.luma != nil {
-				luma = lumaOf(it.luma)
+				l := lumaOf(it.luma)
+				luma = &l
 			}
 			tracks := tracker.UpdateFrame(it.dets, it.detect, luma)
 			primary, ok := tracker.Primary()
@@ -471,10 +492,10 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 				b, id := primary.Box, primary.ID
 				pbox, pid = &b, &id
 			}
-			mark = clock.since(busy(StageTrack), mark)
+			mark = clock.since(busyTrack, mark)
 			if reframer != nil {
 				crop = reframer.Next(pbox)
-				mark = clock.since(busy(StageReframe), mark)
+				mark = clock.since(busyReframe, mark)
 			}
 			if !it.preroll {
 				if ok {
@@ -501,7 +522,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 			if j.records != nil {
 				*j.records = append(*j.records, rec)
 			}
-			mark = clock.since(busy(StageReframe), mark)
+			mark = clock.since(busyReframe, mark)
 		} else {
 			if it.index < 0 || it.index >= len(j.crops) {
 				runErr = fmt.Errorf("%s: frame %d has no crop (the analysis saw %d frames)", src.path, it.index, len(j.crops))
@@ -517,7 +538,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 			cropped.SetPts(it.pts)
 			err := j.sk.encode(cropped)
 			cropped.Unref()
-			mark = clock.since(busy(StageEncode), mark)
+			mark = clock.since(busyEncode, mark)
 			if err != nil {
 				runErr = err
 				continue
@@ -563,7 +584,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 // batch*detect_interval frames), and each batch starts with a full-frame
 // scan, so the detections do not depend on how many streams run, nor on
 // where a segment worker starts.
-func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]byte) *Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
+func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]byte) Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
 	type job struct {
 		items []*item
 		done  chan error
@@ -587,7 +608,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 				batch = batch[:0]
 				for _, it := range jb.items {
 					if it.detect {
-						batch = append(batch, *lumaOf(it.luma))
+						batch = append(batch, lumaOf(it.luma))
 					}
 				}
 				for len(outs) < len(batch) {
@@ -601,7 +622,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 						k++
 					}
 				}
-				clock.add(busy(StageDetect), time.Since(t))
+				clock.add(busyDetect, time.Since(t))
 				jb.done <- err
 			}
 		}()
@@ -614,7 +635,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 			t := time.Now()
 			select {
 			case err := <-jb.done:
-				clock.since(waitIn("forward"), t)
+				clock.since(waitForwardIn, t)
 				if err != nil {
 					errs <- err
 					return
@@ -623,7 +644,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 				return
 			}
 			for _, it := range jb.items {
-				if !send(out, it, waitOut(StageDetect)) {
+				if !send(out, it, waitDetectOut) {
 					return
 				}
 			}
@@ -632,7 +653,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 	dispatch := func(items []*item) bool {
 		jb := &job{items: items, done: make(chan error, 1)}
 		t := time.Now()
-		defer clock.since(waitOut("batch"), t)
+		defer clock.since(waitBatchOut, t)
 		select {
 		case order <- jb:
 		case <-ctx.Done():
@@ -650,7 +671,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 	mark := time.Now()
 	ok := true
 	for it := range in {
-		mark = clock.since(waitIn(StageDetect), mark)
+		mark = clock.since(waitDetectIn, mark)
 		held = append(held, it)
 		if it.frame != nil && it.detect && (it.index/cfg.DetectInterval+1)%cfg.Batch == 0 || len(held) >= 4*period {
 			if ok = dispatch(held); !ok {
