@@ -1,0 +1,87 @@
+package runner
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/ftbench/ftbench/pipeline"
+)
+
+// Env is the environment fingerprint carried by every result: what a
+// number was measured on, so results from different machines or builds are
+// never compared unknowingly.
+type Env struct {
+	Host        string            `json:"host"`
+	OS          string            `json:"os"`
+	Arch        string            `json:"arch"`
+	Kernel      string            `json:"kernel,omitempty"`
+	CPUModel    string            `json:"cpu_model,omitempty"`
+	CPUs        int               `json:"cpus"`        // logical CPUs of the machine
+	UsableCPUs  int               `json:"usable_cpus"` // those this process may run on (affinity, cgroup cpusets)
+	MemoryBytes int64             `json:"memory_bytes,omitempty"`
+	GPU         GPUEnv            `json:"gpu"`
+	FFmpeg      map[string]string `json:"ffmpeg,omitempty"` // library versions, as the linked libraries report them
+	GoVersion   string            `json:"go_version"`
+	Version     string            `json:"ftbench_version"` // the main module's version, "(devel)" for a local build
+	Revision    string            `json:"vcs_revision,omitempty"`
+	RevisionAt  string            `json:"vcs_time,omitempty"`
+	Modified    bool              `json:"vcs_modified,omitempty"` // built from a tree with uncommitted changes
+	Errors      []string          `json:"errors,omitempty"`       // what could not be read
+}
+
+// Fingerprint describes this machine and this build. gpu is the sampler
+// in use (nil without one) and noGPU why there is none. Parts that cannot
+// be read are listed in Errors; the rest is still filled in.
+func Fingerprint(proc Proc, gpu GPUSampler, noGPU string) Env {
+	e := Env{
+		OS:         runtime.GOOS,
+		Arch:       runtime.GOARCH,
+		UsableCPUs: runtime.NumCPU(),
+		GoVersion:  runtime.Version(),
+		FFmpeg:     pipeline.FFmpegVersions(),
+	}
+	note := func(err error) {
+		if err != nil {
+			e.Errors = append(e.Errors, err.Error())
+		}
+	}
+	var err error
+	e.Host, err = os.Hostname()
+	note(err)
+	e.Kernel, err = proc.KernelRelease()
+	note(err)
+	if ci, err := proc.CPUInfo(); err == nil {
+		e.CPUModel = ci.Model
+		e.CPUs = ci.CPUs
+	} else {
+		note(err)
+	}
+	if st, err := proc.SystemCPU(); err == nil && e.CPUs == 0 {
+		e.CPUs = st.CPUs
+	}
+	if mi, err := proc.MemInfo(); err == nil {
+		e.MemoryBytes = mi.TotalBytes
+	} else {
+		note(err)
+	}
+	if gpu != nil {
+		e.GPU = gpu.Info()
+	} else {
+		e.GPU.Error = noGPU
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		e.Version = bi.Main.Version
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				e.Revision = s.Value
+			case "vcs.time":
+				e.RevisionAt = s.Value
+			case "vcs.modified":
+				e.Modified = s.Value == "true"
+			}
+		}
+	}
+	return e
+}

@@ -1,0 +1,343 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ftbench/ftbench/pipeline"
+)
+
+// stderrTailBytes is how much of a failed child's stderr a result keeps.
+const stderrTailBytes = 2048
+
+// Runner runs trials as child processes and turns each run into a Result.
+type Runner struct {
+	// Command is the program and leading arguments that run one trial; the
+	// trial's flags and input are appended:
+	//   -o OUT.mp4 --config CONFIG.toml --metrics METRICS.json [--gt GT] INPUT
+	// Empty means this executable's "run" subcommand.
+	Command []string
+	// Dir is the sweep's output folder; each run's files go under
+	// Dir/trials/ID/.
+	Dir string
+	// Sampler samples each run; nil samples /proc with the defaults.
+	Sampler *Sampler
+	// Env is stored in every result.
+	Env *Env
+	// SweepName and Shard are stored in every result.
+	SweepName string
+	Shard     string
+	// KeepOutputs keeps each run's output video; by default it is deleted
+	// once the run ends, since only the metrics are measured.
+	KeepOutputs bool
+}
+
+// RunDir returns the folder of a run's files.
+func (r *Runner) RunDir(run Run) string {
+	name := "rep" + strconv.Itoa(run.Repetition)
+	if run.Warmup {
+		name = "warmup" + strconv.Itoa(run.Repetition)
+	}
+	return filepath.Join(r.Dir, "trials", run.Trial.ID, name)
+}
+
+func (r *Runner) command() ([]string, error) {
+	if len(r.Command) > 0 {
+		return r.Command, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cannot find the ftbench executable to run trials with: %w", err)
+	}
+	return []string{exe, "run"}, nil
+}
+
+// Run executes one run of a trial and returns its result; it never fails,
+// whatever the child does: a failure is a result with a failed status.
+// Canceling ctx kills the child and records the run as interrupted;
+// timeout (0 for none) kills it and records a timeout. Either way the
+// child's whole process group is killed.
+func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Result {
+	t := run.Trial
+	res := &Result{
+		Version:    RecordVersion,
+		Sweep:      r.SweepName,
+		Shard:      r.Shard,
+		TrialID:    t.ID,
+		Label:      t.Label,
+		Config:     t.Config,
+		Input:      t.Input,
+		Round:      run.Round,
+		Repetition: run.Repetition,
+		Warmup:     run.Warmup,
+		Env:        r.Env,
+	}
+	if len(t.Axes) > 0 {
+		res.Axes = make(map[string]any, len(t.Axes))
+		for _, s := range t.Axes {
+			res.Axes[s.Key] = s.Value
+		}
+	}
+	fail := func(err error) *Result {
+		res.Status = StatusFailed
+		res.ExitCode = -1
+		res.Error = err.Error()
+		if res.Start.IsZero() {
+			res.Start = time.Now().UTC()
+		}
+		res.End = time.Now().UTC()
+		return res
+	}
+	argv, err := r.command()
+	if err != nil {
+		return fail(err)
+	}
+	dir := r.RunDir(run)
+	// A resumed sweep reruns interrupted runs: start from an empty folder
+	// so a stale metrics file can never pass for this run's.
+	if err := os.RemoveAll(dir); err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	cfgPath := filepath.Join(r.Dir, "trials", t.ID, "config.toml")
+	header := fmt.Sprintf("Trial %s (%s) of sweep %q, written by ftbench sweep.\nRun it alone with: ftbench run --config %s %s", t.ID, t.Label, r.SweepName, cfgPath, t.Input.Video)
+	if err := pipeline.WriteFileAtomic(cfgPath, t.Config.WriteTOML(header)); err != nil {
+		return fail(err)
+	}
+	metricsPath := filepath.Join(dir, "metrics.json")
+	outPath := filepath.Join(dir, "out.mp4")
+	args := append([]string{}, argv[1:]...)
+	args = append(args, "-o", outPath, "--config", cfgPath, "--metrics", metricsPath)
+	if t.Input.GroundTruth != "" {
+		args = append(args, "--gt", t.Input.GroundTruth)
+	}
+	args = append(args, t.Input.Video)
+
+	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		return fail(err)
+	}
+	defer stdout.Close()
+	stderrPath := filepath.Join(dir, "stderr.log")
+	stderr, err := os.Create(stderrPath)
+	if err != nil {
+		return fail(err)
+	}
+	defer stderr.Close()
+
+	cmd := exec.Command(argv[0], args...)
+	// Note: files, not pipes, take the child's output: with a pipe, Wait
+	// would also wait for any grandchild that inherited it.
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid: true, // its own group, so a timeout kills the whole tree
+		// If the sweep itself dies (SIGKILL), take the child with it.
+		Pdeathsig: syscall.SIGKILL,
+	}
+	sampler := r.Sampler
+	if sampler == nil {
+		sampler = &Sampler{}
+	}
+
+	// Note: Pdeathsig fires when the forking thread ends, so this goroutine
+	// keeps its thread until the child has been waited for.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	harness0 := processCPUSeconds()
+	start := time.Now()
+	res.Start = start.UTC()
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("cannot start %s: %w", argv[0], err))
+	}
+	pgid := cmd.Process.Pid
+	sampling := sampler.Start(cmd.Process.Pid)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+
+	var timer <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		timer = tm.C
+	}
+	var killedFor Status
+	var waitErr error
+	select {
+	case waitErr = <-waited:
+	case <-timer:
+		killedFor = StatusTimeout
+		killTree(pgid)
+		waitErr = <-waited
+	case <-ctx.Done():
+		killedFor = StatusInterrupted
+		killTree(pgid)
+		waitErr = <-waited
+	}
+	end := time.Now()
+	// Grandchildren that outlive the child are part of the trial too.
+	killGroup(pgid)
+	res.Resources, res.Series = sampling.Stop()
+	res.End = end.UTC()
+	res.ElapsedSeconds = end.Sub(start).Seconds()
+	res.Resources.HarnessCPUSeconds = processCPUSeconds() - harness0
+	if ps := cmd.ProcessState; ps != nil && res.ElapsedSeconds > 0 {
+		// Note: the kernel's accounting covers the child's whole life and
+		// every descendant it waited for, so the mean comes from it rather
+		// than from the samples, which miss the last interval.
+		if cpus := res.Env.cpus(); cpus > 0 {
+			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
+			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
+			// A run shorter than a few samples can peak above what the
+			// samples saw, never below its mean.
+			res.Resources.CPUUtilMax = max(res.Resources.CPUUtilMax, res.Resources.CPUUtilMean)
+		}
+	}
+
+	res.ExitCode = -1
+	if ps := cmd.ProcessState; ps != nil {
+		res.ExitCode = ps.ExitCode()
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			res.Signal = signalName(ws.Signal())
+		}
+	}
+	tail := readTail(stderrPath, stderrTailBytes)
+	switch {
+	case killedFor == StatusTimeout:
+		res.Status = StatusTimeout
+		res.Error = fmt.Sprintf("timed out after %s; killed its process group", timeout)
+	case killedFor == StatusInterrupted:
+		res.Status = StatusInterrupted
+		res.Error = "interrupted; killed its process group"
+	case waitErr != nil:
+		res.Status = StatusFailed
+		if res.Signal != "" {
+			res.Error = "killed by " + res.Signal
+			if res.Signal == "SIGKILL" {
+				res.Error += " (out of memory?)"
+			}
+		} else {
+			res.Error = waitErr.Error()
+		}
+		if line := lastLine(tail); line != "" {
+			res.Error += ": " + line
+		}
+	default:
+		m, err := readMetrics(metricsPath)
+		if err != nil {
+			res.Status = StatusFailed
+			res.Error = "exited 0 but " + err.Error()
+		} else {
+			res.Status = StatusOK
+			res.Metrics = m
+		}
+	}
+	if res.Status != StatusOK {
+		res.StderrTail = tail
+		if m, err := readMetrics(metricsPath); err == nil {
+			res.Metrics = m // whatever the child managed to write
+		}
+	}
+	if !r.KeepOutputs {
+		os.Remove(outPath)
+	}
+	return res
+}
+
+func (e *Env) cpus() int {
+	if e != nil && e.CPUs > 0 {
+		return e.CPUs
+	}
+	return runtime.NumCPU()
+}
+
+// killTree kills a live child's process group and every descendant, in
+// case one moved to a group of its own.
+func killTree(pid int) {
+	tree, _ := Proc{}.Tree(pid)
+	killGroup(pid)
+	for _, p := range tree {
+		if p.PID != pid {
+			_ = syscall.Kill(p.PID, syscall.SIGKILL)
+		}
+	}
+}
+
+// killGroup sends SIGKILL to a process group; a group already gone is fine.
+func killGroup(pgid int) {
+	if pgid > 0 {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+func readMetrics(path string) (*pipeline.Metrics, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("wrote no metrics file %s", path)
+		}
+		return nil, err
+	}
+	var m pipeline.Metrics
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("wrote a malformed metrics file %s: %v", path, err)
+	}
+	return &m, nil
+}
+
+// readTail returns up to n bytes from the end of a file, starting at a
+// line boundary when it had to cut.
+func readTail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	off := max(st.Size()-n, 0)
+	buf, err := io.ReadAll(io.NewSectionReader(f, off, st.Size()-off))
+	if err != nil {
+		return ""
+	}
+	if off > 0 {
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 && i < len(buf)-1 {
+			buf = buf[i+1:]
+		}
+	}
+	return strings.ToValidUTF8(string(buf), "?")
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n\r\t "), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGABRT: "SIGABRT", syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE",
+	syscall.SIGHUP: "SIGHUP", syscall.SIGILL: "SIGILL", syscall.SIGINT: "SIGINT",
+	syscall.SIGKILL: "SIGKILL", syscall.SIGPIPE: "SIGPIPE", syscall.SIGQUIT: "SIGQUIT",
+	syscall.SIGSEGV: "SIGSEGV", syscall.SIGTERM: "SIGTERM", syscall.SIGXCPU: "SIGXCPU",
+}
+
+func signalName(s syscall.Signal) string {
+	if n, ok := signalNames[s]; ok {
+		return n
+	}
+	return "signal " + strconv.Itoa(int(s))
+}

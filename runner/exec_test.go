@@ -1,0 +1,232 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/runner/runnertest"
+)
+
+func TestMain(m *testing.M) {
+	runnertest.MaybeChild()
+	os.Exit(m.Run())
+}
+
+// testTrial returns a trial of the default config with the given batch, on
+// a dummy input file.
+func testTrial(t *testing.T, batch int) Trial {
+	t.Helper()
+	video := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := os.WriteFile(video, []byte("video"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pipeline.DefaultConfig().With(map[string]any{"batch": batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Name: "clip.mp4", Video: video, Size: 5}
+	axes := []Setting{{"batch", batch}}
+	return Trial{ID: TrialID(cfg, in), Label: Label(axes), Axes: axes, Config: cfg, Input: in}
+}
+
+// fakeRunner returns a runner whose child is this test binary acting as
+// the fake pipeline with the given rules.
+func fakeRunner(t *testing.T, rules string) *Runner {
+	t.Helper()
+	t.Setenv(runnertest.EnvVar, rules)
+	env := Fingerprint(Proc{}, nil, "no GPU: test")
+	return &Runner{
+		Command:   []string{os.Args[0]},
+		Dir:       t.TempDir(),
+		Sampler:   &Sampler{Interval: 10 * time.Millisecond, NoGPU: "no GPU: test"},
+		Env:       &env,
+		SweepName: "test",
+	}
+}
+
+func TestRunOK(t *testing.T) {
+	r := fakeRunner(t, "burn=0.3")
+	tr := testTrial(t, 4)
+	res := r.Run(context.Background(), Run{Trial: &tr, Round: 1, Repetition: 0}, time.Minute)
+	if res.Status != StatusOK {
+		t.Fatalf("status %s, error %q, stderr %q", res.Status, res.Error, res.StderrTail)
+	}
+	if res.Metrics == nil || res.Metrics.FPS != runnertest.FPS(tr.Config) {
+		t.Fatalf("metrics %+v, want the fake's fps %v", res.Metrics, runnertest.FPS(tr.Config))
+	}
+	if v, ok := res.Metric("fps"); !ok || v != runnertest.FPS(tr.Config) {
+		t.Errorf("Metric(fps) = %v, %v", v, ok)
+	}
+	if v, ok := res.Metric("stages.detect"); !ok || v <= 0 {
+		t.Errorf("Metric(stages.detect) = %v, %v", v, ok)
+	}
+	if _, ok := res.Metric("quality.hit_rate"); ok {
+		t.Error("no ground truth, yet a quality metric")
+	}
+	if res.TrialID != tr.ID || res.Label != "batch=4" || res.Round != 1 || res.Version != RecordVersion || res.Env == nil {
+		t.Errorf("record fields: %+v", res)
+	}
+	if res.ExitCode != 0 || res.ElapsedSeconds <= 0 || !res.End.After(res.Start) {
+		t.Errorf("exit %d elapsed %v start %v end %v", res.ExitCode, res.ElapsedSeconds, res.Start, res.End)
+	}
+	if res.Resources.Samples == 0 || res.Resources.CPUUtilMean <= 0 || res.Resources.CPUUtilMax <= 0 {
+		t.Errorf("resources: %+v", res.Resources)
+	}
+	t.Logf("sampler: %.4f s CPU over %.2f s = %.3f%% of a core; harness %.4f s; %d samples",
+		res.Resources.SamplerCPUSeconds, res.ElapsedSeconds, 100*res.Resources.SamplerOverhead,
+		res.Resources.HarnessCPUSeconds, res.Resources.Samples)
+	if _, err := os.Stat(filepath.Join(r.RunDir(Run{Trial: &tr, Round: 1}), "out.mp4")); !os.IsNotExist(err) {
+		t.Errorf("output video kept without KeepOutputs: %v", err)
+	}
+	cfg, err := pipeline.LoadConfig(filepath.Join(r.Dir, "trials", tr.ID, "config.toml"))
+	if err != nil || cfg != tr.Config {
+		t.Errorf("trial config file: %v", err)
+	}
+}
+
+func TestRunFailures(t *testing.T) {
+	tests := []struct {
+		name       string
+		rules      string
+		timeout    time.Duration
+		status     Status
+		errHas     string
+		signal     string
+		grandchild bool
+	}{
+		{name: "crash", rules: "crash=batch:4", status: StatusFailed, errHas: "fake pipeline: boom"},
+		{name: "killed", rules: "kill=batch:4", status: StatusFailed, errHas: "killed by SIGKILL", signal: "SIGKILL"},
+		{name: "no metrics", rules: "nometrics=batch:4", status: StatusFailed, errHas: "wrote no metrics"},
+		{name: "timeout", rules: "hang=batch:4", timeout: 500 * time.Millisecond, status: StatusTimeout, errHas: "timed out", signal: "SIGKILL", grandchild: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "log")
+			r := fakeRunner(t, tt.rules+";log="+log)
+			tr := testTrial(t, 4)
+			res := r.Run(context.Background(), Run{Trial: &tr}, tt.timeout)
+			if res.Status != tt.status || !strings.Contains(res.Error, tt.errHas) {
+				t.Fatalf("status %s error %q; want %s with %q", res.Status, res.Error, tt.status, tt.errHas)
+			}
+			if res.Signal != tt.signal {
+				t.Errorf("signal %q, want %q", res.Signal, tt.signal)
+			}
+			if tt.name == "crash" && (res.ExitCode != 3 || !strings.Contains(res.StderrTail, "decoding frame 12")) {
+				t.Errorf("exit %d, stderr tail %q", res.ExitCode, res.StderrTail)
+			}
+			if tt.grandchild {
+				checkGrandchildDead(t, log)
+			}
+		})
+	}
+}
+
+// checkGrandchildDead checks that the grandchild the fake logged is gone:
+// the timeout killed the whole process group.
+func checkGrandchildDead(t *testing.T, log string) {
+	t.Helper()
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "grandchild "); ok {
+			pid, _ := strconv.Atoi(rest)
+			// The grandchild's parent is gone, so init reaps it; wait
+			// for that rather than for a time.
+			for i := 0; i < 200; i++ {
+				if err := syscall.Kill(pid, 0); err != nil {
+					return
+				}
+				if st, err := os.ReadFile("/proc/" + rest + "/stat"); err == nil && strings.Contains(string(st), ") Z ") {
+					return // dead, not yet reaped
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			t.Errorf("grandchild %d still alive after the timeout", pid)
+			return
+		}
+	}
+	t.Error("the fake logged no grandchild")
+}
+
+func TestRunInterrupted(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "log")
+	r := fakeRunner(t, "hang=batch:4;log="+log)
+	tr := testTrial(t, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		waitForFile(t, log, "grandchild")
+		cancel()
+	}()
+	res := r.Run(ctx, Run{Trial: &tr}, time.Hour)
+	if res.Status != StatusInterrupted {
+		t.Fatalf("status %s, error %q", res.Status, res.Error)
+	}
+	checkGrandchildDead(t, log)
+}
+
+func waitForFile(t *testing.T, path, substr string) {
+	for i := 0; i < 2000; i++ {
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), substr) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%s never held %q", path, substr)
+}
+
+func TestSweepGoesOnAfterFailures(t *testing.T) {
+	r := fakeRunner(t, "sleep=0.01;crash=batch:2;hang=batch:3")
+	plan := Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 2 * time.Second}
+	for i, b := range []int{1, 2, 3, 4} {
+		tr := testTrial(t, b)
+		tr.Index = i
+		plan.Trials = append(plan.Trials, tr)
+	}
+	path := filepath.Join(r.Dir, ResultsFile)
+	w, err := OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress []Progress
+	sum, err := r.Sweep(context.Background(), plan, w, nil, func(p Progress) { progress = append(progress, p) })
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Runs != 8 || sum.OK != 4 || sum.Failed != 2 || sum.Timeout != 2 {
+		t.Errorf("summary %+v; want 8 runs: 4 ok, 2 failed, 2 timeouts", sum)
+	}
+	results, warns, err := ReadResults(path)
+	if err != nil || len(warns) != 0 {
+		t.Fatal(err, warns)
+	}
+	if len(results) != 8 {
+		t.Fatalf("%d records, want 8", len(results))
+	}
+	// Interleaved: round by round, trials in order; warm-ups flagged.
+	for i, res := range results {
+		want := plan.Trials[i%4]
+		if res.TrialID != want.ID || res.Round != i/4 || res.Warmup != (i < 4) {
+			t.Errorf("record %d: trial %s round %d warmup %v; want %s round %d", i, res.Label, res.Round, res.Warmup, want.Label, i/4)
+		}
+	}
+	if len(progress) != 9 || progress[8].Done != 8 || progress[8].Next != nil || progress[0].Next.Trial.ID != plan.Trials[0].ID {
+		t.Errorf("progress reports: %d, last %+v", len(progress), progress[len(progress)-1])
+	}
+	// Resuming with everything done runs nothing.
+	w, _ = OpenWriter(path)
+	sum, err = r.Sweep(context.Background(), plan, w, DoneRuns(results), nil)
+	w.Close()
+	if err != nil || sum.Skipped != 8 || sum.OK+sum.Failed+sum.Timeout != 0 {
+		t.Errorf("resume of a finished sweep: %+v, %v", sum, err)
+	}
+}

@@ -1,0 +1,241 @@
+package runner
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ftbench/ftbench/pipeline"
+)
+
+// RecordVersion is the version of the Result JSON this package writes.
+// Readers skip, with a warning, records of a newer version.
+const RecordVersion = 1
+
+// Status says how a run ended.
+type Status string
+
+// The statuses of a run.
+const (
+	StatusOK          Status = "ok"          // the child exited 0 and wrote its metrics
+	StatusFailed      Status = "failed"      // the child crashed, was killed, exited non-zero or wrote no metrics
+	StatusTimeout     Status = "timeout"     // the child ran past the timeout and its process group was killed
+	StatusInterrupted Status = "interrupted" // the sweep was interrupted (Ctrl-C) while the run was in flight
+)
+
+// Done reports whether a run with this status counts as done when a sweep
+// is resumed. Interrupted runs are run again; failures are results.
+func (s Status) Done() bool { return s == StatusOK || s == StatusFailed || s == StatusTimeout }
+
+// Result is the record of one run of one trial: one JSON line in
+// results.jsonl. Everything downstream (reports, best config, the gate)
+// reads only these.
+//
+// Note: the JSON names are a contract with reports, the gate and users'
+// scripts: add fields (and bump nothing), never rename or repurpose one;
+// a change that old readers would misread bumps RecordVersion.
+type Result struct {
+	Version int    `json:"version"`
+	Sweep   string `json:"sweep"`           // the spec's name
+	Shard   string `json:"shard,omitempty"` // "I/N" when run as a shard
+
+	TrialID    string          `json:"trial_id"`
+	Label      string          `json:"label"`
+	Axes       map[string]any  `json:"axes,omitempty"` // the trial's axis values
+	Config     pipeline.Config `json:"config"`
+	Input      Input           `json:"input"`
+	Round      int             `json:"round"`
+	Repetition int             `json:"repetition"` // within the warm-ups when Warmup, else within the counted runs
+	Warmup     bool            `json:"warmup"`
+
+	Start          time.Time `json:"start"`
+	End            time.Time `json:"end"`
+	ElapsedSeconds float64   `json:"elapsed_seconds"` // the child's life as the harness saw it, start-up included
+
+	Status     Status `json:"status"`
+	ExitCode   int    `json:"exit_code"`        // -1 when the child was killed by a signal
+	Signal     string `json:"signal,omitempty"` // the signal that killed the child
+	Error      string `json:"error,omitempty"`  // why the run failed, in one line
+	StderrTail string `json:"stderr_tail,omitempty"`
+
+	Metrics   *pipeline.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
+	Resources Resources         `json:"resources"`
+	Series    *Series           `json:"series,omitempty"`
+	Env       *Env              `json:"env,omitempty"`
+}
+
+// Key returns the run's identity within its sweep.
+func (r *Result) Key() RunKey { return RunKey{TrialID: r.TrialID, Round: r.Round} }
+
+// Resources are the aggregates of the samples taken while a run's child
+// lived. Utilisations are fractions: CPU of all cores together, GPU of all
+// devices together.
+type Resources struct {
+	Samples         int     `json:"samples"`
+	IntervalSeconds float64 `json:"interval_seconds"`
+
+	CPUUtilMean       float64 `json:"cpu_util_mean"` // the child's process tree, as a fraction of all cores
+	CPUUtilMax        float64 `json:"cpu_util_max"`
+	SystemCPUUtilMean float64 `json:"system_cpu_util_mean"` // the whole machine
+	SystemCPUUtilMax  float64 `json:"system_cpu_util_max"`
+	RSSMaxBytes       int64   `json:"rss_max_bytes"` // the tree's resident memory, largest sample
+	ProcessesMax      int     `json:"processes_max"` // the tree's size, largest sample
+
+	GPU                 string  `json:"gpu,omitempty"` // why there are no GPU figures ("no GPU: ..."), empty when there are
+	GPUUtilMean         float64 `json:"gpu_util_mean" metric:"gpu"`
+	GPUUtilMax          float64 `json:"gpu_util_max" metric:"gpu"`
+	VRAMUsedMaxBytes    int64   `json:"vram_used_max_bytes" metric:"gpu"` // device memory in use, all processes
+	VRAMTotalBytes      int64   `json:"vram_total_bytes" metric:"gpu"`
+	VRAMFraction        float64 `json:"vram_fraction" metric:"gpu"`          // VRAMUsedMaxBytes / VRAMTotalBytes
+	VRAMProcessMaxBytes int64   `json:"vram_process_max_bytes" metric:"gpu"` // device memory of the child's tree
+	SMClockMeanMHz      float64 `json:"sm_clock_mean_mhz" metric:"gpu"`
+	GPUTempMaxC         float64 `json:"gpu_temp_max_c" metric:"gpu"`
+	GPUPowerMeanWatts   float64 `json:"gpu_power_mean_watts" metric:"gpu"`
+	GPUPowerMaxWatts    float64 `json:"gpu_power_max_watts" metric:"gpu"`
+
+	// SamplerCPUSeconds is the CPU time of the sampler's own thread;
+	// SamplerOverhead is that over the run's elapsed time, as a fraction
+	// of one core.
+	SamplerCPUSeconds float64 `json:"sampler_cpu_seconds"`
+	SamplerOverhead   float64 `json:"sampler_overhead"`
+	// HarnessCPUSeconds is the CPU time of the whole sweep process during
+	// the run (sampler, child management, logging).
+	HarnessCPUSeconds float64 `json:"harness_cpu_seconds"`
+	// Errors lists the samplers that failed during the run; the others kept going.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Series is the sampled time series of a run, one column per quantity.
+// GPU columns are absent without a GPU. Long runs are thinned by keeping
+// every other sample (Stride doubles), so a record stays small; the
+// aggregates in Resources always use every sample.
+type Series struct {
+	StrideSamples int       `json:"stride"`     // samples taken per sample kept
+	Seconds       []float64 `json:"t"`          // since the child started
+	CPUUtil       []float64 `json:"cpu"`        // tree, fraction of all cores
+	SystemCPUUtil []float64 `json:"system_cpu"` // machine, fraction
+	RSSBytes      []int64   `json:"rss"`        // tree
+	GPUUtil       []float64 `json:"gpu,omitempty"`
+	VRAMUsedBytes []int64   `json:"vram,omitempty"`
+	VRAMProcBytes []int64   `json:"vram_proc,omitempty"`
+	SMClockMHz    []float64 `json:"sm_clock,omitempty"`
+	GPUTempC      []float64 `json:"temp,omitempty"`
+	GPUPowerWatts []float64 `json:"power,omitempty"`
+}
+
+// Metric returns the named metric of the result: a numeric field of the
+// pipeline's metrics ("fps", "wall_seconds", "stages.detect",
+// "quality.hit_rate"), of the resources ("cpu_util_mean", "vram_fraction"),
+// or "elapsed_seconds". ok is false when the result lacks it (a failed run
+// has no metrics; a run without ground truth has no quality).
+func (r *Result) Metric(name string) (v float64, ok bool) {
+	if name == "elapsed_seconds" {
+		return r.ElapsedSeconds, true
+	}
+	if rest, found := strings.CutPrefix(name, "stages."); found {
+		if r.Metrics == nil {
+			return 0, false
+		}
+		v, ok = r.Metrics.Stages[rest]
+		return v, ok
+	}
+	if rest, found := strings.CutPrefix(name, "quality."); found {
+		if r.Metrics == nil || r.Metrics.Quality == nil {
+			return 0, false
+		}
+		return numericField(reflect.ValueOf(*r.Metrics.Quality), rest)
+	}
+	if v, gpu, ok := resourceField(r.Resources, name); ok {
+		if gpu && r.Resources.GPU != "" {
+			return 0, false // no GPU: absent, not zero
+		}
+		return v, true
+	}
+	if r.Metrics == nil {
+		return 0, false
+	}
+	return numericField(reflect.ValueOf(*r.Metrics), name)
+}
+
+// MetricNames returns every name Metric knows, sorted. Sweep specs validate
+// objectives and constraints against it.
+func MetricNames() []string {
+	names := []string{"elapsed_seconds"}
+	names = append(names, numericNames(reflect.TypeOf(pipeline.Metrics{}), "")...)
+	names = append(names, numericNames(reflect.TypeOf(pipeline.Quality{}), "quality.")...)
+	names = append(names, numericNames(reflect.TypeOf(Resources{}), "")...)
+	for _, s := range []string{pipeline.StageDecode, pipeline.StageScale, pipeline.StageDetect,
+		pipeline.StageTrack, pipeline.StageReframe, pipeline.StageEncode, pipeline.StageMux} {
+		names = append(names, "stages."+s)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// IsMetric reports whether name is one of MetricNames.
+func IsMetric(name string) bool {
+	for _, n := range MetricNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
+}
+
+func isNumeric(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+func numericNames(t reflect.Type, prefix string) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if name := jsonName(f); name != "" && name != "-" && f.IsExported() && isNumeric(f.Type.Kind()) {
+			out = append(out, prefix+name)
+		}
+	}
+	return out
+}
+
+func resourceField(res Resources, name string) (v float64, gpu, ok bool) {
+	t := reflect.TypeOf(res)
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); jsonName(f) == name {
+			v, ok = numericField(reflect.ValueOf(res), name)
+			return v, f.Tag.Get("metric") == "gpu", ok
+		}
+	}
+	return 0, false, false
+}
+
+func numericField(v reflect.Value, name string) (float64, bool) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if jsonName(f) != name || !f.IsExported() || !isNumeric(f.Type.Kind()) {
+			continue
+		}
+		fv := v.Field(i)
+		switch {
+		case fv.CanInt():
+			return float64(fv.Int()), true
+		case fv.CanUint():
+			return float64(fv.Uint()), true
+		case fv.CanFloat():
+			return fv.Float(), true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,177 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ResultsFile is the name of the record file in a sweep's output folder.
+const ResultsFile = "results.jsonl"
+
+// maxLine bounds one record line; a run's time series is thinned well
+// below it.
+const maxLine = 64 << 20
+
+// Writer appends results to a results.jsonl file, one line each, and syncs
+// the file to disk before returning so that a power loss or a SIGKILL right
+// after Append loses nothing that Append reported written.
+type Writer struct {
+	f *os.File
+}
+
+// OpenWriter opens (creating it if needed) a results file for appending.
+//
+// Note: if the file's last line was cut (a crash mid-write), a newline is
+// added first so the cut line stays one malformed line instead of swallowing
+// the next record.
+func OpenWriter(path string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if last[0] != '\n' {
+			if _, err := f.Write([]byte("\n")); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+	}
+	return &Writer{f: f}, nil
+}
+
+// Append writes r as one line and syncs the file.
+func (w *Writer) Append(r *Result) error {
+	line, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding result %s round %d: %w", r.TrialID, r.Round, err)
+	}
+	return w.AppendLine(line)
+}
+
+// AppendLine writes one already encoded record and syncs the file.
+func (w *Writer) AppendLine(line []byte) error {
+	line = append(bytes.TrimRight(line, "\n"), '\n')
+	if _, err := w.f.Write(line); err != nil {
+		return fmt.Errorf("%s: %w", w.f.Name(), err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", w.f.Name(), err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (w *Writer) Close() error { return w.f.Close() }
+
+// SyntaxError is a malformed record: reported with its place and skipped.
+type SyntaxError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Decoder reads result records from a results.jsonl stream.
+type Decoder struct {
+	name string
+	sc   *bufio.Scanner
+	line int
+	raw  []byte
+}
+
+// NewDecoder returns a decoder reading r; name is used in SyntaxErrors.
+func NewDecoder(r io.Reader, name string) *Decoder {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	return &Decoder{name: name, sc: sc}
+}
+
+// Decode returns the next record. At the end it returns io.EOF. A malformed
+// line gives a *SyntaxError, after which decoding can go on; any other
+// error is an I/O failure.
+func (d *Decoder) Decode() (*Result, error) {
+	for d.sc.Scan() {
+		d.line++
+		line := bytes.TrimSpace(d.sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		d.raw = append(d.raw[:0], line...)
+		var r Result
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, d.syntax("malformed record: %v", err)
+		}
+		switch {
+		case r.Version == 0:
+			return nil, d.syntax("record has no version")
+		case r.Version > RecordVersion:
+			return nil, d.syntax("record version %d is newer than this ftbench reads (%d)", r.Version, RecordVersion)
+		case r.TrialID == "":
+			return nil, d.syntax("record has no trial_id")
+		case r.Status == "":
+			return nil, d.syntax("record has no status")
+		}
+		return &r, nil
+	}
+	if err := d.sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", d.name, d.line+1, maxLine)
+		}
+		return nil, fmt.Errorf("%s: %w", d.name, err)
+	}
+	return nil, io.EOF
+}
+
+// Raw returns the bytes of the line the last Decode read, valid until the
+// next call.
+func (d *Decoder) Raw() []byte { return d.raw }
+
+func (d *Decoder) syntax(format string, args ...any) error {
+	return &SyntaxError{File: d.name, Line: d.line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ReadResults reads every well-formed record of a results file. Malformed
+// lines come back as warnings; only failing to read the file is an error.
+// A missing file is an error satisfying errors.Is(err, fs.ErrNotExist).
+func ReadResults(path string) ([]*Result, []*SyntaxError, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	return DecodeAll(NewDecoder(f, path))
+}
+
+// DecodeAll reads every record of d, collecting syntax errors as warnings.
+func DecodeAll(d *Decoder) ([]*Result, []*SyntaxError, error) {
+	var (
+		out  []*Result
+		warn []*SyntaxError
+	)
+	for {
+		r, err := d.Decode()
+		var se *SyntaxError
+		switch {
+		case err == io.EOF:
+			return out, warn, nil
+		case errors.As(err, &se):
+			warn = append(warn, se)
+		case err != nil:
+			return out, warn, err
+		default:
+			out = append(out, r)
+		}
+	}
+}

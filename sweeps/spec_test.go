@@ -1,0 +1,307 @@
+package sweeps
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftbench/ftbench/pipeline"
+)
+
+// TestShippedSpecs: every spec in this folder, and the embedded default,
+// validates against the pipeline's fields as they are.
+func TestShippedSpecs(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.toml")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("shipped specs: %v %v", files, err)
+	}
+	for _, f := range files {
+		s, err := Load(f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if len(s.Trials()) < 2 || s.Description == "" {
+			t.Errorf("%s: %d trials, description %q", f, len(s.Trials()), s.Description)
+		}
+	}
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Name != "default" || len(def.Inputs) != 1 || def.Inputs[0].Fixture != "face_360p" {
+		t.Errorf("default spec: %+v", def)
+	}
+	// It exercises processes, batch size and thread counts.
+	var axes []string
+	for _, a := range def.Axes {
+		axes = append(axes, a.Field)
+	}
+	for _, want := range []string{"processes", "batch", "decoder_threads"} {
+		if !slices.Contains(axes, want) {
+			t.Errorf("the default sweep does not vary %s (axes %v)", want, axes)
+		}
+	}
+	if def.Reference == "" {
+		t.Error("the default sweep names no reference trial")
+	}
+}
+
+func TestExpand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	video := filepath.Join(dir, "talk.mp4")
+	if err := os.WriteFile(video, []byte("12345"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := `
+name = "x"
+repeats = 2
+warmups = 1
+timeout = "90s"
+constraints = ["quality.hit_rate >= 0.9", "cpu_util_mean<0.8"]
+reference = "batch=2,decoder_threads=1,preset=ultrafast"
+
+[objective]
+metric = "wall_seconds"
+direction = "minimize"
+
+[[input]]
+video = "talk.mp4"
+
+[[input]]
+fixture = "face_360p"
+
+[base]
+crf = 30
+min_face = 0.2
+
+[axes]
+batch = { from = 1, to = 8, pow2 = true }
+decoder_threads = { from = 1, to = 5, step = 2 }
+preset = ["ultrafast", "veryfast"]
+`
+	s, err := Parse([]byte(text), "x.toml", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Repeats != 2 || s.Warmups != 1 || s.Timeout != 90*time.Second {
+		t.Errorf("repeats %d warmups %d timeout %v", s.Repeats, s.Warmups, s.Timeout)
+	}
+	if s.Objective != (Objective{Metric: "wall_seconds", Direction: Minimize}) || !s.Objective.Better(1, 2) {
+		t.Errorf("objective %+v", s.Objective)
+	}
+	if len(s.Constraints) != 2 || s.Constraints[1].Metric != "cpu_util_mean" || s.Constraints[1].Op != "<" || s.Constraints[1].Value != 0.8 {
+		t.Errorf("constraints %+v", s.Constraints)
+	}
+	if !s.Constraints[0].Holds(0.95) || s.Constraints[0].Holds(0.5) {
+		t.Error("Holds")
+	}
+	trials := s.Trials()
+	// 4 batches x 3 thread counts x 2 presets x 2 inputs.
+	if len(trials) != 48 {
+		t.Fatalf("%d trials, want 48", len(trials))
+	}
+	first, last := trials[0], trials[23]
+	if first.Label != "batch=1,decoder_threads=1,preset=ultrafast" || last.Label != "batch=8,decoder_threads=5,preset=veryfast" {
+		t.Errorf("labels %q .. %q", first.Label, last.Label)
+	}
+	if first.Input.Name != "talk.mp4" || first.Input.Size != 5 || trials[24].Input.Fixture != "face_360p" {
+		t.Errorf("inputs: %+v, %+v", first.Input, trials[24].Input)
+	}
+	if first.Config.CRF != 30 || first.Config.MinFace != 0.2 || first.Config.Batch != 1 || last.Config.DecoderThreads != 5 {
+		t.Errorf("configs: %+v", first.Config)
+	}
+	for i, tr := range trials {
+		if tr.Index != i {
+			t.Errorf("trial %d has index %d", i, tr.Index)
+		}
+	}
+	// The same spec read from another folder (another machine) gives the
+	// same trials and ids.
+	dir2 := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir2, "talk.mp4"), []byte("54321"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Parse([]byte(text), "elsewhere/x.toml", dir2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range s2.Trials() {
+		if tr.ID != trials[i].ID || tr.Label != trials[i].Label {
+			t.Fatalf("trial %d: %s %s on another machine, %s %s here", i, tr.ID, tr.Label, trials[i].ID, trials[i].Label)
+		}
+	}
+	plan := s.Plan()
+	if len(plan.Runs()) != 48*3 || plan.Timeout != 90*time.Second {
+		t.Errorf("plan: %d runs", len(plan.Runs()))
+	}
+}
+
+// TestNewFieldsAreSweepable: axes are checked against pipeline.Fields, so
+// any field of the config is an axis, with no list here to update.
+func TestNewFieldsAreSweepable(t *testing.T) {
+	t.Parallel()
+	for _, f := range pipeline.Fields() {
+		var val string
+		switch f.Key {
+		case "cascade", "detector", "aspect", "encoder", "preset":
+			continue // their valid values are not generic
+		}
+		switch f.Kind.String() {
+		case "int", "int64":
+			val = "[1, 2]"
+		case "float64":
+			val = "[0.3, 0.4]"
+		case "bool":
+			val = "[true, false]"
+		default:
+			continue
+		}
+		text := "[[input]]\nfixture = \"face_360p\"\n[axes]\n" + f.Key + " = " + val + "\n"
+		if _, err := Parse([]byte(text), "f.toml", ""); err != nil && strings.Contains(err.Error(), "no such config field") {
+			t.Errorf("%s: %v", f.Key, err)
+		}
+	}
+}
+
+const printConfigHint = " (`ftbench run --print-config` lists them)"
+
+func TestInvalidSpecs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "v.mp4"), []byte("v"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const in = "[[input]]\nfixture = \"face_360p\"\n"
+	tests := []struct {
+		name string
+		text string
+		line int
+		want string // the whole message after "FILE:LINE: "
+	}{
+		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, constraints, description, input, name, objective, reference, repeats, timeout, warmups`},
+		{"axis the pipeline lacks", in + "[axes]\nbatch = [1]\nreader_threads = [1, 2]\n", 5, `field "axes.reader_threads": the pipeline has no such config field; did you mean decoder_threads?`},
+		{"base field the pipeline lacks", in + "[base]\ngpu_memory_pool = 4\n", 4, `field "base.gpu_memory_pool": the pipeline has no such config field` + printConfigHint},
+		{"empty axis", in + "[axes]\nbatch = []\n", 4, `field "axes.batch": empty axis: give at least one value`},
+		{"empty range", in + "[axes]\nbatch = { from = 8, to = 1 }\n", 4, `field "axes.batch": empty axis: the range 8..1 is empty (from > to)`},
+		{"no power of two", in + "[axes]\nbatch = { from = 5, to = 7, pow2 = true }\n", 4, `field "axes.batch": empty axis: the range 5..7 holds no power of two`},
+		{"wrong type in axis", in + "[axes]\nbatch = [1, \"two\"]\n", 4, `field "axes.batch": want an integer, got the string "two"`},
+		{"fraction for an integer", in + "[axes]\nbatch = [1.5]\n", 4, `field "axes.batch": want an integer, got the float 1.5`},
+		{"out of range", in + "[axes]\nbatch = [0, 4]\n", 4, `field "axes.batch": value 0: must be >= 1, got 0`},
+		{"duplicate value", in + "[axes]\nbatch = [4, 4.0]\n", 4, `field "axes.batch": value 4 appears twice`},
+		{"range over a float field", in + "[axes]\nmin_face = { from = 1, to = 2 }\n", 4, `field "axes.min_face": a range needs an integer field; min_face is a float64, so list its values`},
+		{"range with a bad step", in + "[axes]\nbatch = { from = 1, to = 4, step = 0 }\n", 4, `field "axes.batch.step": 0 is not a positive step`},
+		{"range with an unknown key", in + "[axes]\nbatch = { from = 1, to = 4, by = 2 }\n", 4, `field "axes.batch.by": unknown field; a range has from, to, and step or pow2`},
+		{"axis not a list", in + "[axes]\nbatch = 4\n", 4, `field "axes.batch": want an array of values or a range {from, to, step} or {from, to, pow2 = true}, got the integer 4`},
+		{"field both fixed and swept", in + "[base]\nbatch = 2\n[axes]\nbatch = [1, 2]\n", 6, `field "axes.batch": also set in [base]; a field is either fixed or swept`},
+		{"invalid combination", in + "[axes]\nmin_face = [0.5]\nmax_face = [0.3, 0.9]\n", 5, `field "axes.max_face": trial min_face=0.5,max_face=0.3: must be in [min_face, 1], got 0.3`},
+		{"bad base value", in + "[base]\ncrf = 99\n", 4, `field "base.crf": must be in 0..51, got 99`},
+		{"base value of the wrong type", in + "[base]\npreset = 3\n", 4, `field "base.preset": want a string, got the integer 3`},
+		{"repeats zero", "repeats = 0\n" + in, 1, `field "repeats": 0 is not a positive integer`},
+		{"repeats a string", "repeats = \"3\"\n" + in, 1, `field "repeats": want an integer, got the string "3"`},
+		{"negative warmups", "warmups = -1\n" + in, 1, `field "warmups": -1 is negative`},
+		{"bad timeout", "timeout = \"soon\"\n" + in, 1, `field "timeout": "soon" is not a positive duration such as "90s" or "10m"`},
+		{"unknown metric in a constraint", "constraints = [\"vram_fractoin <= 0.85\"]\n" + in, 1, `field "constraints": constraint "vram_fractoin <= 0.85": unknown metric "vram_fractoin"; did you mean vram_fraction?`},
+		{"constraint without operator", "constraints = [\"fps 100\"]\n" + in, 1, `field "constraints": constraint "fps 100": want METRIC OP NUMBER with OP one of <= >= == != < >`},
+		{"constraint with a word for a number", "constraints = [\"fps >= lots\"]\n" + in, 1, `field "constraints": constraint "fps >= lots": "lots" is not a number`},
+		{"unknown objective metric", in + "[objective]\nmetric = \"speed\"\ndirection = \"maximize\"\n", 4, `field "objective.metric": unknown metric "speed" (` + "`ftbench sweep --metrics`" + ` lists them)`},
+		{"objective without direction", in + "[objective]\nmetric = \"fps\"\n", 3, `field "objective.direction": missing: say whether fps is to be "maximize"d or "minimize"d`},
+		{"bad direction", in + "[objective]\nmetric = \"fps\"\ndirection = \"up\"\n", 5, `field "objective.direction": "up" is not "maximize" or "minimize"`},
+		{"no input", "name = \"x\"\n", 0, `field "input": missing: a sweep needs at least one [[input]] with a video (or a fixture)`},
+		{"missing video", "[[input]]\nvideo = \"nope.mp4\"\n", 2, `field "input.0.video": cannot read video ` + filepath.Join(dir, "nope.mp4") + `: no such file or directory`},
+		{"missing ground truth", "[[input]]\nvideo = \"v.mp4\"\ngt = \"v.gt\"\n", 3, `field "input.0.gt": cannot read ground truth ` + filepath.Join(dir, "v.gt") + `: no such file or directory`},
+		{"unknown fixture", "[[input]]\nfixture = \"face_8k\"\n", 2, `field "input.0.fixture": unknown fixture "face_8k"; valid names: face_1080p, face_360p, face_720p, minute_1080p30, two_faces_360p`},
+		{"video and fixture", "[[input]]\nfixture = \"face_360p\"\nvideo = \"v.mp4\"\n", 1, `field "input.0": give video or fixture, not both`},
+		{"same input twice", in + in, 3, `field "input.1": input "face_360p" is already input.0`},
+		{"input without a video", "[[input]]\ngt = \"v.gt\"\n", 1, `field "input.0": missing video (a file) or fixture (a generated clip: face_1080p, face_360p, face_720p, minute_1080p30, two_faces_360p)`},
+		{"unknown reference", "reference = \"batch=3\"\n" + in + "[axes]\nbatch = [1, 2]\n", 1, `field "reference": no trial is labelled "batch=3"; labels look like "batch=1"`},
+		{"TOML syntax", in + "[axes\nbatch = [1]\n", 4, `expected '.' or ']' to end table name, but got '\n' instead`},
+		{"misspelt field", in + "[axes]\nbatc = [1]\n", 4, `field "axes.batc": the pipeline has no such config field; did you mean batch?`},
+		{"too many trials", in + "[axes]\nbatch = { from = 1, to = 200 }\ndecoder_threads = { from = 0, to = 100 }\n", 5, `field "axes.decoder_threads": the axes expand into more than 10000 trials`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tt.text), "bad.toml", dir)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %T %v is not an ErrorList", err, err)
+			}
+			loc := "bad.toml"
+			if tt.line > 0 {
+				loc += ":" + itoa(tt.line)
+			}
+			want := loc + ": " + tt.want
+			if list[0].Error() != want {
+				t.Errorf("got\n  %s\nwant\n  %s", list[0].Error(), want)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestAllErrorsAtOnce: validation goes on after the first problem, so one
+// run of the command shows every mistake.
+func TestAllErrorsAtOnce(t *testing.T) {
+	t.Parallel()
+	text := "repeats = 0\ntimeout = \"x\"\n[[input]]\nfixture = \"face_360p\"\n[axes]\nbatch = []\nreader_threads = [1]\n"
+	_, err := Parse([]byte(text), "bad.toml", "")
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 4 {
+		t.Fatalf("got %v, want 4 errors", err)
+	}
+	for i := 1; i < len(list); i++ {
+		if list[i].Line < list[i-1].Line {
+			t.Errorf("errors out of line order: %v", err)
+		}
+	}
+}
+
+func TestKeyLines(t *testing.T) {
+	t.Parallel()
+	text := `# comment = not a key
+name = "a = b"   # trailing
+constraints = [
+  "fps >= 1",
+  "x = y",
+]
+description = """
+fake = 1
+"""
+
+[[input]]
+video = "a.mp4"
+
+[[input]]
+"video" = "b.mp4"
+
+[axes]
+batch = { from = 1, to = 4 }
+preset.x = 1
+`
+	kl := scanKeyLines(text)
+	for key, want := range map[string]int{
+		"name": 2, "constraints": 3, "description": 7, "input.0": 11, "input.0.video": 12,
+		"input.1.video": 15, "axes": 17, "axes.batch": 18, "axes.batch.from": 18, "axes.preset.x": 19,
+	} {
+		if got := kl.line(key); got != want {
+			t.Errorf("line(%q) = %d, want %d", key, got, want)
+		}
+	}
+	for _, key := range []string{"fake", "x", "comment"} {
+		if _, ok := kl[key]; ok {
+			t.Errorf("%q is not a key", key)
+		}
+	}
+}
