@@ -814,7 +814,12 @@ func (p *parser) rangeValues(at string, f pipeline.Field, t map[string]any) ([]a
 	case step < 1:
 		p.errf(at+".step", "%d is not a positive step", step)
 		return nil, false
-	case to-from > maxTrials*step:
+	case !pow2 && to >= from && uint64(to-from)/uint64(step) >= maxTrials:
+		// Note: to-from and from+i*step are computed so that they cannot
+		// overflow: uint64(to-from) is exact for any to >= from, and
+		// from+i*step never passes to. A range near the int64 limits
+		// once made this loop wrap around and run forever (found by
+		// FuzzParse).
 		p.errf(at, "range %d..%d step %d has more than %d values", from, to, step, maxTrials)
 		return nil, false
 	case pow2:
@@ -823,9 +828,9 @@ func (p *parser) rangeValues(at string, f pipeline.Field, t map[string]any) ([]a
 				vals = append(vals, x)
 			}
 		}
-	default:
-		for x := from; x <= to; x += step {
-			vals = append(vals, x)
+	case to >= from:
+		for i := int64(0); i <= int64(uint64(to-from)/uint64(step)); i++ {
+			vals = append(vals, from+i*step)
 		}
 	}
 	if len(vals) == 0 {

@@ -185,4 +185,3 @@ func start(spec *sweeps.Spec, space tune.Space) tune.Point {
 	}
 	return p
 }
-
