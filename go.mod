@@ -9,9 +9,7 @@ require (
 	github.com/esimov/pigo v1.4.6
 	github.com/go-echarts/go-echarts/v2 v2.6.7
 	github.com/montanaflynn/stats v0.14.0
+	golang.org/x/net v0.47.0
 )
 
-require (
-	github.com/asticode/go-astikit v0.42.0 // indirect
-	golang.org/x/net v0.47.0 // indirect
-)
+require github.com/asticode/go-astikit v0.42.0 // indirect

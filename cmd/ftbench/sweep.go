@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/reports"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
 )
@@ -180,8 +181,9 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	sum, err := r.Sweep(ctx, plan, w, runner.DoneRuns(prior), bar.update)
 	bar.finish()
 	fmt.Fprintf(stdout, "%s: %s in %s -> %s\n", spec.Name, sweepSummary(sum), sum.Elapsed.Round(time.Second), resultsPath)
-	// TODO(reports): when the reports land, write the report and best.toml
-	// into dir here.
+	if werr := writeSweepReport(stdout, stderr, dir, resultsPath, spec); werr != nil && err == nil {
+		err = werr
+	}
 	switch {
 	case errors.Is(err, runner.ErrInterrupted):
 		return withCode(exitFailure, fmt.Errorf("interrupted; every finished run is recorded, and `ftbench sweep %s--out %s --resume` runs the rest", sweepSpecArg(pos), dir))
@@ -490,4 +492,30 @@ func (p *sweepProgress) finish() {
 	if p != nil && p.drawn {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// writeSweepReport writes report.html, summary.md and best.toml into dir
+// from every record there. The report inlines a local ECharts when one is
+// installed (scripts/fetch-echarts.sh), so it opens offline; otherwise it
+// points at the public copy.
+func writeSweepReport(stdout, stderr io.Writer, dir, resultsPath string, spec *sweeps.Spec) error {
+	results, warnings, err := runner.ReadResults(resultsPath)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %v\n", w)
+	}
+	opts := reports.Options{}
+	if js, err := reports.FindECharts(""); err == nil {
+		if s, err := reports.LocalScript(js, dir, true); err == nil {
+			opts.Script = s
+		}
+	}
+	r, err := reports.WriteAll(dir, results, spec, opts)
+	if err != nil {
+		return err
+	}
+	reports.WriteOutcome(stdout, r, reports.DirPaths(dir))
+	return nil
 }

@@ -1,0 +1,273 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/sweeps"
+)
+
+// Heatmap is the objective over two axes.
+type Heatmap struct {
+	X, Y   sweeps.Axis
+	Input  string // the input it shows, when the report has several
+	Metric string
+	Cells  []HeatCell
+	// Over names the other axes: each cell shows the best trial over them.
+	Over []string
+	// Omitted says why there is no heatmap; empty when there is one.
+	Omitted string
+}
+
+// HeatCell is one (x, y) point of a heatmap.
+type HeatCell struct {
+	X, Y     int // indexes into the axes' values
+	Value    float64
+	Trial    *TrialStats
+	Feasible bool
+}
+
+// ParetoPlot is frames/s against one resource, with the Pareto front: the
+// trials no other trial beats on both (faster with no more of the resource).
+type ParetoPlot struct {
+	Resource string // the metric on the x axis
+	Name     string
+	Points   []ParetoPoint
+	Omitted  string
+}
+
+// ParetoPoint is one trial in a ParetoPlot.
+type ParetoPoint struct {
+	Trial *TrialStats
+	X, Y  float64 // medians
+	Front bool
+}
+
+// SeriesPick is the run whose time series the report plots for a trial.
+type SeriesPick struct {
+	Role    string // "best", "slowest", or "best and slowest"
+	Trial   *TrialStats
+	Run     *runner.Result // the counted run closest to the trial's median frames/s
+	Omitted string
+}
+
+// paretoResources are the x axes of the Pareto plots.
+var paretoResources = []struct{ metric, name string }{
+	{MetricCPUCores, "CPU cores used"},
+	{"vram_used_max_bytes", "VRAM used"},
+	{"processes_max", "processes"},
+}
+
+func (r *Report) heatmap() Heatmap {
+	h := Heatmap{Metric: r.Objective.Metric}
+	var axes []sweeps.Axis
+	if len(r.Opts.HeatmapAxes) == 2 {
+		for _, name := range r.Opts.HeatmapAxes {
+			for _, a := range r.Axes {
+				if a.Field == name {
+					axes = append(axes, a)
+				}
+			}
+		}
+		if len(axes) != 2 {
+			r.warnf("heatmap axes %s: the sweep's axes are %s; using the default", strings.Join(r.Opts.HeatmapAxes, ", "), axisNames(r.Axes))
+			axes = nil
+		}
+	}
+	if axes == nil {
+		for _, a := range r.Axes {
+			if len(a.Values) >= 2 && len(axes) < 2 {
+				axes = append(axes, a)
+			}
+		}
+	}
+	if len(axes) < 2 {
+		switch n := len(r.Axes); {
+		case n == 0:
+			h.Omitted = "No heatmap: the sweep has no axes; a heatmap needs two."
+		case len(axes) == 1:
+			h.Omitted = fmt.Sprintf("No heatmap: the sweep varies only one axis (%s); a heatmap needs two.", axes[0].Field)
+		default:
+			h.Omitted = "No heatmap: no axis takes two or more values; a heatmap needs two that do."
+		}
+		return h
+	}
+	h.X, h.Y = axes[0], axes[1]
+	for _, a := range r.Axes {
+		if a.Field != h.X.Field && a.Field != h.Y.Field {
+			h.Over = append(h.Over, a.Field)
+		}
+	}
+	if len(r.Inputs) > 0 {
+		h.Input = r.Inputs[0]
+	}
+	feasible := r.feasibleTrials()
+	best := map[[2]int]*HeatCell{}
+	var keys [][2]int
+	for _, t := range r.Trials {
+		if t.Input != h.Input {
+			continue
+		}
+		s, ok := t.Stat(h.Metric)
+		xi, yi := valueIndex(h.X, t.Axes[h.X.Field]), valueIndex(h.Y, t.Axes[h.Y.Field])
+		if !ok || xi < 0 || yi < 0 {
+			continue
+		}
+		k := [2]int{xi, yi}
+		cur := best[k]
+		if cur == nil {
+			keys = append(keys, k)
+		}
+		if cur == nil || r.Objective.Better(s.Center, cur.Value) {
+			best[k] = &HeatCell{X: xi, Y: yi, Value: s.Center, Trial: t, Feasible: feasible[t]}
+		}
+	}
+	for _, k := range keys {
+		h.Cells = append(h.Cells, *best[k])
+	}
+	if len(h.Cells) == 0 {
+		h.Omitted = fmt.Sprintf("No heatmap: no trial has %s to show.", h.Metric)
+	}
+	return h
+}
+
+func axisNames(axes []sweeps.Axis) string {
+	var names []string
+	for _, a := range axes {
+		names = append(names, a.Field)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// valueIndex finds v among the axis's values, comparing as labels do.
+func valueIndex(a sweeps.Axis, v any) int {
+	s := runner.FormatValue(normalizeJSONValue(v))
+	for i, x := range a.Values {
+		if runner.FormatValue(normalizeJSONValue(x)) == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// feasibleTrials marks the trials of feasible configs.
+func (r *Report) feasibleTrials() map[*TrialStats]bool {
+	out := map[*TrialStats]bool{}
+	if r.Choice == nil {
+		return out
+	}
+	for _, c := range r.Choice.Candidates {
+		for _, t := range c.Trials {
+			out[t] = c.Feasible
+		}
+	}
+	return out
+}
+
+func (r *Report) paretoPlots() []ParetoPlot {
+	var out []ParetoPlot
+	for _, res := range paretoResources {
+		p := ParetoPlot{Resource: res.metric, Name: res.name}
+		if isGPUMetric(res.metric) && r.NoGPU != "" {
+			p.Omitted = fmt.Sprintf("No frames/s against %s: %s.", res.name, r.NoGPU)
+			out = append(out, p)
+			continue
+		}
+		for _, t := range r.Trials {
+			x, okx := t.Stat(res.metric)
+			y, oky := t.Stat("fps")
+			if okx && oky {
+				p.Points = append(p.Points, ParetoPoint{Trial: t, X: x.Center, Y: y.Center})
+			}
+		}
+		for i := range p.Points {
+			p.Points[i].Front = true
+			for j := range p.Points {
+				a, b := p.Points[i], p.Points[j]
+				if i != j && b.X <= a.X && b.Y >= a.Y && (b.X < a.X || b.Y > a.Y) {
+					p.Points[i].Front = false
+					break
+				}
+			}
+		}
+		distinct := map[float64]bool{}
+		for _, pt := range p.Points {
+			distinct[pt.X] = true
+		}
+		switch {
+		case len(p.Points) == 0:
+			p.Omitted = fmt.Sprintf("No frames/s against %s: no trial measured both.", res.name)
+		case len(distinct) == 1 && len(p.Points) > 1:
+			p.Omitted = fmt.Sprintf("No frames/s against %s: every trial used the same (%s), so there is no front to show.",
+				res.name, fmtValue(p.Points[0].X, metricUnit(res.metric)))
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (r *Report) seriesPicks() []SeriesPick {
+	var best, slowest *TrialStats
+	if r.Choice != nil && r.Choice.Best != nil {
+		best = r.Choice.Best.Trials[0]
+	}
+	var bestV, slowV float64
+	for _, t := range r.Trials {
+		if s, ok := t.Stat(r.Objective.Metric); ok && r.Choice.Best == nil {
+			if best == nil || r.Objective.Better(s.Center, bestV) {
+				best, bestV = t, s.Center
+			}
+		}
+		if s, ok := t.Stat("fps"); ok {
+			if slowest == nil || s.Center < slowV {
+				slowest, slowV = t, s.Center
+			}
+		}
+	}
+	var out []SeriesPick
+	add := func(role string, t *TrialStats) {
+		p := SeriesPick{Role: role, Trial: t}
+		if t == nil {
+			p.Omitted = fmt.Sprintf("No time series for the %s trial: no trial has successful runs.", role)
+		} else {
+			p.Run = medianRun(t)
+			if p.Run == nil || p.Run.Series == nil || len(p.Run.Series.Seconds) == 0 {
+				p.Omitted = fmt.Sprintf("No time series for the %s trial %s: its runs recorded none.", role, r.TrialName(t))
+			}
+		}
+		out = append(out, p)
+	}
+	if best == slowest {
+		add("best and slowest", best)
+		return out
+	}
+	add("best", best)
+	add("slowest", slowest)
+	return out
+}
+
+// medianRun returns the counted run whose frames/s is closest to the
+// trial's median, preferring runs with a time series.
+func medianRun(t *TrialStats) *runner.Result {
+	s, ok := t.Stat("fps")
+	var pick *runner.Result
+	bestD := math.Inf(1)
+	for _, run := range t.Runs {
+		d := 0.0
+		if v, has := run.Metric("fps"); has && ok {
+			d = math.Abs(v - s.Center)
+		}
+		if run.Series == nil || len(run.Series.Seconds) == 0 {
+			d += 1e300 // only when no run has one
+		}
+		if pick == nil || d < bestD {
+			pick, bestD = run, d
+		}
+	}
+	return pick
+}
