@@ -126,6 +126,8 @@ type Spec struct {
 	Reference string
 	// Text is the spec as read, copied into the output folder.
 	Text []byte
+	// Search is the [search] table; nil = the whole grid.
+	Search *Search
 
 	combos []combo
 }
@@ -204,6 +206,7 @@ var topLevel = map[string]string{
 	"input":       "an array of tables ([[input]])",
 	"base":        "a table of pipeline config fields",
 	"axes":        "a table of pipeline config fields",
+	"search":      "a table with strategy and budget",
 }
 
 // Parse validates a spec's text as a whole and returns the spec, or an
@@ -293,6 +296,12 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		s.Reference = p.str("reference", v)
 		if len(p.errs) == 0 && !s.hasLabel(s.Reference) {
 			p.errf("reference", "no trial is labelled %q; labels look like %q", s.Reference, s.combos[0].label())
+		}
+	}
+	if v, ok := raw["search"]; ok {
+		s.Search = p.search(v)
+		if s.Search != nil && s.Search.Strategy != "grid" && len(s.Axes) == 0 {
+			p.errf("search.strategy", "a %s search needs [axes] to search", s.Search.Strategy)
 		}
 	}
 	if len(p.errs) == 0 {

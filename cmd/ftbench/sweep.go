@@ -111,9 +111,16 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitUsage, err)
 	}
 	plan := spec.Plan().Shard(shardI, shardN)
+	searching := spec.Search != nil && spec.Search.Strategy != "grid"
+	if searching && shardN > 1 {
+		return withCode(exitUsage, fmt.Errorf("%s: a %s search cannot be sharded: each step depends on the last; shard a grid, or run the search on one machine", spec.File, spec.Search.Strategy))
+	}
 
 	if *dryRun {
 		sweepDryRun(stdout, spec, plan, shardText, prior, *resume)
+		if spec.Search != nil {
+			fmt.Fprintln(stdout, searchCoverage(spec))
+		}
 		return nil
 	}
 
@@ -177,6 +184,17 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	bar := newSweepProgress(stderr)
 	if bar != nil && sampler.GPU == nil {
 		bar.note("%s; sampling CPU and memory only", sampler.NoGPU)
+	}
+	if searching {
+		bar.finish()
+		err := runSearch(ctx, stdout, stderr, spec, r, w, prior, dir)
+		if werr := writeSweepReport(stdout, stderr, dir, resultsPath, spec); werr != nil && err == nil {
+			err = werr
+		}
+		if errors.Is(err, runner.ErrInterrupted) {
+			return withCode(exitFailure, fmt.Errorf("interrupted; every finished run is recorded, and `ftbench sweep %s--out %s --resume` reuses them", sweepSpecArg(pos), dir))
+		}
+		return withCode(exitFailure, err)
 	}
 	sum, err := r.Sweep(ctx, plan, w, runner.DoneRuns(prior), bar.update)
 	bar.finish()

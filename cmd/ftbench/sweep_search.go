@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/sweeps"
+	"github.com/ftbench/ftbench/tune"
+)
+
+// searchCoverage says, before a search starts, how much of the space its
+// budget covers.
+func searchCoverage(spec *sweeps.Spec) string {
+	s := spec.Search
+	grid := spec.GridRuns()
+	configs := len(spec.Trials())
+	budget := spec.BudgetRunsFor()
+	reps := searchRepeats(s)
+	msg := fmt.Sprintf("search %s over %d configs (a grid costs %d runs)", s.Strategy, configs, grid)
+	if budget > 0 {
+		msg += fmt.Sprintf(": budget %d runs (%.0f%% of the grid), so at most %d configs at %d runs each",
+			budget, 100*float64(budget)/float64(grid), min(configs, budget/max(reps, 1)), reps)
+	} else {
+		msg += ": no run budget; the strategy stops by itself"
+	}
+	if s.BudgetTime > 0 {
+		msg += fmt.Sprintf("; at most %s", s.BudgetTime)
+	}
+	return msg
+}
+
+func searchRepeats(s *sweeps.Search) int {
+	if s.Repeats > 0 {
+		return s.Repeats
+	}
+	if s.Strategy == "halving" {
+		return 1
+	}
+	return 2
+}
+
+// searchRecord is DIR/search-STRATEGY.json: how a search went, for the
+// report's best-so-far chart.
+type searchRecord struct {
+	Strategy string      `json:"strategy"`
+	Seed     int64       `json:"seed"`
+	Runs     int         `json:"runs"`
+	Configs  int         `json:"configs"`
+	GridRuns int         `json:"grid_runs"`
+	Best     string      `json:"best,omitempty"`
+	Value    float64     `json:"value,omitempty"`
+	Stopped  string      `json:"stopped"`
+	History  []tune.Step `json:"history"`
+}
+
+// runSearch runs the spec's search strategy live: every run lands in
+// results.jsonl as a grid run would, and runs already recorded are reused.
+func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec, r *runner.Runner, w *runner.Writer, prior []*runner.Result, dir string) error {
+	s := spec.Search
+	fmt.Fprintln(stderr, searchCoverage(spec))
+	live, err := tune.NewLive(spec, r, w, prior)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	done := 0
+	live.OnResult = func(res *runner.Result) {
+		done++
+		fps := math.NaN()
+		if res.Metrics != nil {
+			fps = res.Metrics.FPS
+		}
+		fmt.Fprintf(stderr, "  run %d  %s  %s  %.1f frames/s  (%s)\n", done, res.Label, res.Status, fps, time.Since(start).Round(time.Second))
+	}
+	st, err := tune.Lookup(s.Strategy)
+	if err != nil {
+		return err
+	}
+	space := tune.SpaceOf(spec)
+	o := tune.DefaultOptions()
+	o.Seed, o.Repeats, o.LatinHypercube, o.Start = uint64(s.Seed), searchRepeats(s), s.LatinHypercube, start0(spec, space)
+	if s.StallSteps > 0 {
+		o.StallSteps = s.StallSteps
+	}
+	if s.StallGain > 0 {
+		o.StallGain = s.StallGain
+	}
+	if s.Eta > 0 {
+		o.Eta = s.Eta
+	}
+	res, err := st.Search(ctx, space, live, tune.GoalOf(spec), tune.Budget{Runs: spec.BudgetRunsFor(), Time: s.BudgetTime}, o)
+	if err != nil {
+		if ctx.Err() != nil {
+			return runner.ErrInterrupted
+		}
+		return err
+	}
+	rec := searchRecord{Strategy: s.Strategy, Seed: s.Seed, Runs: res.Runs, Configs: res.Configs, GridRuns: spec.GridRuns(),
+		Stopped: res.Stopped, History: res.History}
+	if res.Best.Point != nil {
+		rec.Best, rec.Value = space.Label(res.Best.Point), res.Best.Value
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := pipeline.WriteFileAtomic(filepath.Join(dir, "search-"+s.Strategy+".json"), append(data, '\n')); err != nil {
+		return err
+	}
+	best := "no config met the constraints"
+	if rec.Best != "" {
+		best = fmt.Sprintf("best %s = %.4g %s", rec.Best, rec.Value, spec.Objective.Metric)
+	}
+	fmt.Fprintf(stdout, "%s: search %s: %d configs, %d runs (%.0f%% of the grid's %d) in %s; %s; stopped: %s\n",
+		spec.Name, s.Strategy, res.Configs, res.Runs, 100*float64(res.Runs)/float64(rec.GridRuns), rec.GridRuns,
+		time.Since(start).Round(time.Second), best, res.Stopped)
+	return nil
+}
+
+// start0 returns the base config's point, where coordinate search starts.
+func start0(spec *sweeps.Spec, space tune.Space) tune.Point { return start(spec, space) }
