@@ -35,6 +35,8 @@ type Options struct {
 	// Script says where the HTML page loads ECharts from (default: the
 	// public copy at DefaultEChartsURL).
 	Script Script
+	// Searches are the sweep's search histories, for the search chart.
+	Searches []SearchHistory
 }
 
 func (o Options) withDefaults() Options {

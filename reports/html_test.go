@@ -308,3 +308,31 @@ func TestScriptSources(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchChart checks that search histories beside the results become
+// the search chart, and that a sweep without them has none.
+func TestSearchChart(t *testing.T) {
+	dir := t.TempDir()
+	hist := `{"strategy":"coordinate","seed":1,"grid_runs":128,"history":[{"runs":2,"best":400},{"runs":4,"best":450},{"runs":6,"best":450}]}`
+	if err := os.WriteFile(filepath.Join(dir, "search-coordinate.json"), []byte(hist), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadSearches(dir)
+	if err != nil || len(h) != 1 || len(h[0].History) != 3 || h[0].History[1].Best != 450 {
+		t.Fatalf("ReadSearches = %+v, %v", h, err)
+	}
+	r := &Report{Opts: Options{Searches: h}}
+	blocks, err := r.searchChart()
+	if err != nil || len(blocks) != 1 || !strings.Contains(blocks[0].Option, `"coordinate (seed 1)"`) || !strings.Contains(blocks[0].Option, "[4,450]") {
+		t.Fatalf("search chart %+v, %v", blocks, err)
+	}
+	if blocks, _ := (&Report{}).searchChart(); len(blocks) != 0 {
+		t.Errorf("a chart without searches: %+v", blocks)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "search-bad.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSearches(dir); err == nil || !strings.Contains(err.Error(), "search-bad.json") {
+		t.Errorf("a torn history file: %v", err)
+	}
+}

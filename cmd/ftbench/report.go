@@ -102,6 +102,14 @@ func reportCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitUsage, err)
 	}
 	opts := reports.Options{Alpha: *alpha, Files: files}
+	// Search histories beside the results feed the report's search chart.
+	for _, f := range files {
+		h, err := reports.ReadSearches(filepath.Dir(f))
+		if err != nil {
+			return withCode(exitUsage, err)
+		}
+		opts.Searches = append(opts.Searches, h...)
+	}
 	if *assets != "" || *inline {
 		js, err := reports.FindECharts(*assets)
 		if err != nil {

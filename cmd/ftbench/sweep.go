@@ -525,6 +525,9 @@ func writeSweepReport(stdout, stderr io.Writer, dir, resultsPath string, spec *s
 		fmt.Fprintf(stderr, "warning: %v\n", w)
 	}
 	opts := reports.Options{}
+	if opts.Searches, err = reports.ReadSearches(dir); err != nil {
+		return err
+	}
 	if js, err := reports.FindECharts(""); err == nil {
 		if s, err := reports.LocalScript(js, dir, true); err == nil {
 			opts.Script = s

@@ -22,7 +22,7 @@ func searchCoverage(spec *sweeps.Spec) string {
 	grid := spec.GridRuns()
 	configs := len(spec.Trials())
 	budget := spec.BudgetRunsFor()
-	reps := searchRepeats(s)
+	reps := searchRepeats(spec)
 	msg := fmt.Sprintf("search %s over %d configs (a grid costs %d runs)", s.Strategy, configs, grid)
 	if budget > 0 {
 		msg += fmt.Sprintf(": budget %d runs (%.0f%% of the grid), so at most %d configs at %d runs each",
@@ -36,14 +36,11 @@ func searchCoverage(spec *sweeps.Spec) string {
 	return msg
 }
 
-func searchRepeats(s *sweeps.Search) int {
-	if s.Repeats > 0 {
-		return s.Repeats
+func searchRepeats(spec *sweeps.Spec) int {
+	if spec.Search.Repeats > 0 {
+		return spec.Search.Repeats
 	}
-	if s.Strategy == "halving" {
-		return 1
-	}
-	return 2
+	return tune.DefaultRepeats(spec.Search.Strategy, spec.Repeats)
 }
 
 // searchRecord is DIR/search-STRATEGY.json: how a search went, for the
@@ -85,7 +82,8 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 	}
 	space := tune.SpaceOf(spec)
 	o := tune.DefaultOptions()
-	o.Seed, o.Repeats, o.LatinHypercube, o.Start = uint64(s.Seed), searchRepeats(s), s.LatinHypercube, start0(spec, space)
+	o.Seed, o.Repeats, o.LatinHypercube, o.Start = uint64(s.Seed), searchRepeats(spec), s.LatinHypercube, start0(spec, space)
+	o.MaxRepeats = 0
 	if s.StallSteps > 0 {
 		o.StallSteps = s.StallSteps
 	}

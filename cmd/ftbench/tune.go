@@ -52,8 +52,9 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 	seeds := fs.Int("seeds", 10, "seeds to run each strategy with")
 	budget := fs.Float64("budget", 0.25, "budget as a `fraction` of the grid's runs")
 	runs := fs.Int("runs", 0, "budget in `runs` (overrides --budget)")
-	repeats := fs.Int("repeats", 0, "counted runs per evaluation (0 = coordinate and random use 2, halving starts at 1)")
+	repeats := fs.Int("repeats", 0, "counted runs per evaluation (0 = coordinate uses every recorded run, random and halving start at 1)")
 	input := fs.String("input", "", "the sweep input to search (default: the spec's first)")
+	verbose := fs.Bool("v", false, "print every evaluation of the first seed")
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return err
@@ -121,13 +122,7 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 			o.Seed, o.Start, o.MaxRepeats = uint64(seed+1), start, perPoint
 			o.Repeats = *repeats
 			if o.Repeats == 0 {
-				o.Repeats = 2
-				if name == "halving" {
-					o.Repeats = 1
-				}
-				if name == "grid" {
-					o.Repeats = perPoint
-				}
+				o.Repeats = tune.DefaultRepeats(name, perPoint)
 			}
 			bb := b
 			if name == "grid" {
@@ -136,6 +131,11 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 			res, err := st.Search(context.Background(), space, rec, goal, bb, o)
 			if err != nil {
 				return err
+			}
+			if *verbose && seed == 0 {
+				for _, st := range res.History {
+					fmt.Fprintf(stderr, "  %s: %3d runs  best %.4g  %s%s\n", name, st.Runs, st.Best, st.Point, map[bool]string{false: "  (infeasible)"}[st.Feasible])
+				}
 			}
 			spent = append(spent, float64(res.Runs))
 			configs = append(configs, float64(res.Configs))
