@@ -27,7 +27,12 @@ type Summary struct {
 	Failed      int
 	Timeout     int
 	Interrupted int
-	Elapsed     time.Duration
+	// Reference counts the reference workload's runs (see WithReference),
+	// which OK, Failed and Timeout leave out; ReferenceFailed those that
+	// did not end ok.
+	Reference       int
+	ReferenceFailed int
+	Elapsed         time.Duration
 }
 
 // Pending returns the plan's runs that done lacks, in execution order.
@@ -85,19 +90,24 @@ func (r *Runner) Sweep(ctx context.Context, plan Plan, w *Writer, done map[RunKe
 		}
 		report(i)
 		t0 := time.Now()
-		res := r.Run(ctx, run, plan.Timeout)
+		res := r.run(ctx, run, plan.Timeout)
 		spent += time.Since(t0)
 		if err := w.Append(res); err != nil {
 			sum.Elapsed = time.Since(start)
 			return sum, err
 		}
 		last = res
-		switch res.Status {
-		case StatusOK:
+		switch {
+		case IsReference(res) && res.Status != StatusInterrupted:
+			sum.Reference++
+			if res.Status != StatusOK {
+				sum.ReferenceFailed++
+			}
+		case res.Status == StatusOK:
 			sum.OK++
-		case StatusTimeout:
+		case res.Status == StatusTimeout:
 			sum.Timeout++
-		case StatusInterrupted:
+		case res.Status == StatusInterrupted:
 			sum.Interrupted++
 		default:
 			sum.Failed++

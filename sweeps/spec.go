@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 
@@ -124,6 +125,11 @@ type Spec struct {
 	// Reference names the trial (by label) that reports compare the
 	// others with; empty when the spec names none.
 	Reference string
+	// Calibrate runs the reference workload (the ffmpeg CLI doing the same
+	// decode, crop and encode; see runner.WithReference) once per round
+	// per input, interleaved with the trials, so the gate can compare
+	// frames/s across machines. On unless the spec says calibrate = false.
+	Calibrate bool
 	// Text is the spec as read, copied into the output folder.
 	Text []byte
 	// Search is the [search] table; nil = the whole grid.
@@ -155,7 +161,26 @@ func (e *Error) Error() string {
 	if e.Field != "" {
 		fmt.Fprintf(&b, ": field %q", e.Field)
 	}
-	b.WriteString(": " + e.Msg)
+	b.WriteString(": " + oneLine(e.Msg))
+	return b.String()
+}
+
+// oneLine escapes the control characters in s, Go style, so that a message
+// quoting the spec (a path or a TOML parser's message holding a newline)
+// stays one line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
 }
 
@@ -201,6 +226,7 @@ var topLevel = map[string]string{
 	"warmups":     "a non-negative integer",
 	"timeout":     `a duration such as "90s"`,
 	"reference":   "a trial label",
+	"calibrate":   "true or false",
 	"constraints": `an array of strings such as "vram_fraction <= 0.85"`,
 	"objective":   "a table with metric and direction",
 	"input":       "an array of tables ([[input]])",
@@ -232,6 +258,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		Timeout:   DefaultTimeout,
 		Objective: Objective{Metric: "fps", Direction: Maximize},
 		Base:      pipeline.DefaultConfig(),
+		Calibrate: true,
 		Text:      bytes.Clone(data),
 	}
 	keys := make([]string, 0, len(raw))
@@ -276,6 +303,13 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		} else {
 			s.Timeout = d
 		}
+	}
+	if v, ok := raw["calibrate"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			p.errf("calibrate", "want true or false, got %s", describe(v))
+		}
+		s.Calibrate = b
 	}
 	if v, ok := raw["objective"]; ok {
 		s.Objective = p.objective(v)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ftbench/ftbench/reports"
@@ -124,6 +125,8 @@ func reportCmd(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 
+	// The calibration runs (reference:ffmpeg) are the gate's, not a trial.
+	results = slices.DeleteFunc(results, runner.IsReference)
 	r := reports.Analyze(results, spec, opts)
 	// "-" writes to stdout, after the files.
 	var toStdout []func(io.Writer, *reports.Report) error

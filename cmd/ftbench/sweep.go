@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,6 +34,11 @@ Expands the sweep SPEC (default: the embedded sweep on a generated clip,
 about two minutes on a 2-core machine) into trials, runs each trial as its
 own ` + "`ftbench run`" + ` child while sampling CPU, memory and GPU, and appends one
 JSON record per run to DIR/results.jsonl, synced to disk before the next run.
+
+Every round also runs the reference workload once per input: the ffmpeg
+CLI doing the same decode, crop and encode, recorded with the label
+reference:ffmpeg, so that ` + "`ftbench gate --normalize reference`" + ` can compare
+frames/s across machines. calibrate = false in the spec turns it off.
 
 A crashed or hung trial is recorded as failed (a hang is killed at the
 spec's timeout, with its whole process tree) and the sweep goes on. Ctrl-C
@@ -118,6 +124,9 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 
 	if *dryRun {
 		sweepDryRun(stdout, spec, plan, shardText, prior, *resume)
+		if spec.Calibrate && !searching {
+			fmt.Fprintln(stdout, sweepReferenceNote(spec, plan))
+		}
 		if spec.Search != nil {
 			fmt.Fprintln(stdout, searchCoverage(spec))
 		}
@@ -146,6 +155,9 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitFailure, err)
 	}
 	plan = spec.Plan().Shard(shardI, shardN) // now with the generated inputs' paths
+	if spec.Calibrate {
+		plan = runner.WithReference(plan, spec.Base)
+	}
 
 	var command []string
 	if *runCmdLine != "" {
@@ -199,6 +211,9 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	sum, err := r.Sweep(ctx, plan, w, runner.DoneRuns(prior), bar.update)
 	bar.finish()
 	fmt.Fprintf(stdout, "%s: %s in %s -> %s\n", spec.Name, sweepSummary(sum), sum.Elapsed.Round(time.Second), resultsPath)
+	if sum.Reference > 0 && sum.ReferenceFailed == sum.Reference {
+		fmt.Fprintf(stderr, "ftbench sweep: warning: every reference run failed (their error is in the reference:ffmpeg records of %s), so `ftbench gate --normalize reference` cannot use this sweep\n", resultsPath)
+	}
 	if werr := writeSweepReport(stdout, stderr, dir, resultsPath, spec); werr != nil && err == nil {
 		err = werr
 	}
@@ -207,10 +222,25 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitFailure, fmt.Errorf("interrupted; every finished run is recorded, and `ftbench sweep %s--out %s --resume` runs the rest", sweepSpecArg(pos), dir))
 	case err != nil:
 		return withCode(exitFailure, err)
-	case sum.OK == 0 && sum.Runs-sum.Skipped > 0:
+	case sum.OK == 0 && sum.Failed+sum.Timeout > 0:
 		return withCode(exitFailure, fmt.Errorf("every run failed; see the errors in %s", resultsPath))
 	}
 	return nil
+}
+
+// sweepReferenceNote says what the reference workload adds to a plan.
+func sweepReferenceNote(spec *sweeps.Spec, plan runner.Plan) string {
+	inputs := map[string]bool{}
+	for _, t := range plan.Trials {
+		inputs[t.Input.Name] = true
+	}
+	runs := len(inputs) * (plan.Warmups + plan.Repeats)
+	copyAudio := "audio dropped"
+	if spec.Base.CopyAudio {
+		copyAudio = "audio copied"
+	}
+	return fmt.Sprintf("calibration: + %d reference runs, one per round per input: the ffmpeg CLI decoding, cropping to %s and encoding (%s preset %s crf %d, %s), for `ftbench gate --normalize reference`; calibrate = false turns them off",
+		runs, spec.Base.Aspect, spec.Base.Encoder, spec.Base.Preset, spec.Base.CRF, copyAudio)
 }
 
 func sweepSpecArg(pos []string) string {
@@ -354,6 +384,13 @@ func sweepSummary(s runner.Summary) string {
 	}
 	if s.Skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d already recorded", s.Skipped))
+	}
+	if s.Reference > 0 {
+		ref := fmt.Sprintf("%d reference runs", s.Reference)
+		if s.ReferenceFailed > 0 {
+			ref += fmt.Sprintf(" (%d failed)", s.ReferenceFailed)
+		}
+		parts = append(parts, ref)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -524,6 +561,9 @@ func writeSweepReport(stdout, stderr io.Writer, dir, resultsPath string, spec *s
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "warning: %v\n", w)
 	}
+	// Note: the reference workload's records calibrate the gate; they are
+	// not a config the report should rank or choose.
+	results = slices.DeleteFunc(results, runner.IsReference)
 	opts := reports.Options{}
 	if opts.Searches, err = reports.ReadSearches(dir); err != nil {
 		return err

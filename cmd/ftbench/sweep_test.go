@@ -37,8 +37,11 @@ func sweepSpec(t *testing.T, repeats, warmups int, timeout, axes string) string 
 	if err := os.WriteFile(filepath.Join(dir, "clip.mp4"), []byte("not really a video"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The fake pipeline's sweeps test the runner, not the calibration:
+	// the reference workload (real ffmpeg on a fake video) stays off.
 	text := fmt.Sprintf(`name = "t"
 description = "test sweep"
+calibrate = false
 repeats = %d
 warmups = %d
 timeout = %q

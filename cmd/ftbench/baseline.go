@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ftbench/ftbench/gate"
+	"github.com/ftbench/ftbench/runner"
+)
+
+func init() {
+	register("baseline", "keep baselines for the gate, one per machine", baselineCmd)
+}
+
+const baselineUsage = `usage: ftbench baseline save DIR --from RESULTS.jsonl|SWEEPDIR
+       ftbench baseline show DIR
+
+save stores the records of a sweep as the baseline for the machine they
+ran on (CPU model, cores, GPUs), in DIR/MACHINE-ID/, replacing that
+machine's earlier baseline; records from several machines make several
+baselines. Time series and stderr tails are dropped to keep it small
+enough to commit. show lists the baselines in DIR and marks this machine's.
+
+` + "`ftbench gate --baseline DIR`" + ` takes the baseline of the candidate's machine, or
+when there is none the newest, compared with --normalize reference.
+
+To refresh a baseline: run the sweep again on that machine and save over it.
+
+Examples:
+  ftbench sweep sweeps/gate.toml --out out/gate
+  ftbench baseline save testdata/baseline --from out/gate
+  ftbench baseline show testdata/baseline
+
+flags:
+`
+
+func baselineCmd(stdout, stderr io.Writer, args []string) error {
+	fl := flag.NewFlagSet("baseline", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, baselineUsage); fl.PrintDefaults() }
+	from := fl.String("from", "", "the `results` to save: a results.jsonl or a sweep folder (save)")
+	pos, err := parseInterspersed(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 || (pos[0] != "save" && pos[0] != "show") {
+		fl.Usage()
+		return withCode(exitUsage, errors.New("want save DIR --from RESULTS, or show DIR"))
+	}
+	dir := pos[1]
+	if pos[0] == "show" {
+		if *from != "" {
+			return withCode(exitUsage, errors.New("show takes no --from"))
+		}
+		return baselineShow(stdout, dir)
+	}
+	if *from == "" {
+		return withCode(exitUsage, errors.New("save wants --from RESULTS.jsonl or a sweep folder"))
+	}
+	file, err := gateResultsFile(*from)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	rs, err := gateRead(file, stderr)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	saved, err := gate.SaveBaselines(dir, rs, file, time.Now())
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	for _, b := range saved {
+		fmt.Fprintf(stdout, "saved %d records (%d counted runs, %d reference runs) as the baseline for %s in %s\n", b.Records, b.Counted, b.References, b.Machine, b.Dir)
+		if b.References == 0 {
+			fmt.Fprintf(stderr, "ftbench baseline: warning: %s has no reference runs, so it can judge only runs from its own machine (sweep with calibrate on)\n", b.Dir)
+		}
+	}
+	return nil
+}
+
+func baselineShow(stdout io.Writer, dir string) error {
+	list, err := gate.ListBaselines(dir)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	// This machine, as a sweep here would fingerprint it.
+	var gpu runner.GPUSampler
+	if g, err := runner.OpenNVML(nil); err == nil {
+		gpu = g
+		defer g.Close()
+	}
+	env := runner.Fingerprint(runner.Proc{}, gpu, "")
+	here := gate.MachineOf(&env)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "baseline\tmachine\tsweeps\truns\treference runs\tsaved\t")
+	for _, b := range list {
+		mark := ""
+		if b.Machine.Key() == here.Key() {
+			mark = "<- this machine"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", b.Dir, b.Machine, strings.Join(b.Sweeps, ","), b.Counted, b.References, b.Saved.Format("2006-01-02 15:04"), mark)
+	}
+	return tw.Flush()
+}

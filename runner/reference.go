@@ -1,0 +1,453 @@
+package runner
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ftbench/ftbench/pipeline"
+)
+
+// ReferenceLabel is the label of the reference workload's trials and
+// records: the ffmpeg CLI doing the pipeline's decode, crop and encode on
+// the same input. Reports and the gate tell reference records from trial
+// records by it (IsReference); no axis label can take this form.
+const ReferenceLabel = "reference:ffmpeg"
+
+// FFmpegEnv names the environment variable that points at the ffmpeg
+// binary the reference workload runs; unset, it is "ffmpeg" on PATH, and
+// ffprobe is looked for beside it.
+const FFmpegEnv = "FTBENCH_FFMPEG"
+
+// IsReference reports whether a record is a run of the reference workload
+// rather than of a trial.
+func IsReference(r *Result) bool { return r.Label == ReferenceLabel }
+
+// IsReferenceTrial reports whether a trial is the reference workload.
+func IsReferenceTrial(t *Trial) bool { return t.Label == ReferenceLabel }
+
+// ReferenceTrial returns the reference workload on an input: the ffmpeg
+// CLI decoding it, cropping the centre at cfg's aspect to the size the
+// pipeline would (pipeline.CropSize), and encoding with cfg's encoder,
+// preset, CRF and thread counts, copying the audio when cfg does.
+//
+// Note: its id hashes only what the ffmpeg command depends on, so it is
+// the same across sweeps with different axes and survives pipeline config
+// fields being added.
+func ReferenceTrial(cfg pipeline.Config, in Input) Trial {
+	key, err := json.Marshal(map[string]any{
+		"workload": ReferenceLabel, "input": in.key(),
+		"encoder": cfg.Encoder, "preset": cfg.Preset, "crf": cfg.CRF, "aspect": cfg.Aspect,
+		"copy_audio": cfg.CopyAudio, "decoder_threads": cfg.DecoderThreads, "encode_threads": cfg.EncodeThreads,
+	})
+	if err != nil {
+		panic(err) // a map of plain values always marshals
+	}
+	sum := sha256.Sum256(key)
+	return Trial{ID: hex.EncodeToString(sum[:])[:12], Label: ReferenceLabel, Index: -1, Config: cfg, Input: in}
+}
+
+// WithReference returns the plan with the reference workload (run with
+// cfg's encoder settings, normally the spec's base) placed before the
+// first trial of each input, so that every round, warm-ups included, runs
+// it once per input, interleaved with the trials.
+//
+// Note: interleaving is what makes the reference a calibration: it sees
+// the same machine, in the same state, as the trials of its round. The
+// gate divides frames/s by it to compare runs across machines.
+func WithReference(p Plan, cfg pipeline.Config) Plan {
+	q := p
+	q.Trials = nil
+	seen := map[string]bool{}
+	for _, t := range p.Trials {
+		if !seen[t.Input.Name] {
+			seen[t.Input.Name] = true
+			q.Trials = append(q.Trials, ReferenceTrial(cfg, t.Input))
+		}
+		q.Trials = append(q.Trials, t)
+	}
+	return q
+}
+
+// ReferenceMinSeconds is how much video the reference workload encodes at
+// the least: a shorter input is looped (ffmpeg -stream_loop) up to it.
+//
+// Note: a 3 s fixture at 1600 frames/s is over in 60 ms, and a sample
+// that short is mostly scheduling noise: measured on this project's shared
+// 2-core machine under load, the reference's frames/s had a CV of 26% over
+// one pass of face_360p and 16% over five. Looping repeats the same
+// decode, crop and encode, so frames/s means the same.
+const ReferenceMinSeconds = 10
+
+// ReferenceLoops returns how many extra times an input of the given
+// duration (seconds; 0 when unknown) is looped to last
+// ReferenceMinSeconds.
+func ReferenceLoops(duration float64) int {
+	if duration <= 0 || duration >= ReferenceMinSeconds {
+		return 0
+	}
+	return int(math.Ceil(ReferenceMinSeconds/duration)) - 1
+}
+
+// ReferenceArgs returns the ffmpeg arguments of the reference workload:
+// decode input (played loops extra times), crop the centre cropW x cropH,
+// encode into output as cfg says, and write progress (frame counts) to
+// progress. -benchmark makes ffmpeg print its own real time
+// ("bench: ... rtime=0.123s") on stderr.
+func ReferenceArgs(cfg pipeline.Config, input string, loops, cropW, cropH int, output, progress string) []string {
+	args := []string{"-hide_banner", "-nostdin", "-y", "-benchmark", "-nostats", "-progress", progress}
+	if cfg.DecoderThreads > 0 {
+		args = append(args, "-threads", strconv.Itoa(cfg.DecoderThreads))
+	}
+	if loops > 0 {
+		args = append(args, "-stream_loop", strconv.Itoa(loops))
+	}
+	args = append(args, "-i", input, "-map", "0:v:0")
+	if cfg.CopyAudio {
+		args = append(args, "-map", "0:a:0?", "-c:a", "copy")
+	} else {
+		args = append(args, "-an")
+	}
+	args = append(args, "-vf", fmt.Sprintf("crop=%d:%d", cropW, cropH), "-c:v", cfg.Encoder)
+	if cfg.Preset != "" {
+		args = append(args, "-preset", cfg.Preset)
+	}
+	args = append(args, "-crf", strconv.Itoa(cfg.CRF), "-pix_fmt", "yuv420p")
+	if cfg.EncodeThreads > 0 {
+		args = append(args, "-threads", strconv.Itoa(cfg.EncodeThreads))
+	}
+	return append(args, output)
+}
+
+// run runs one run of the plan: the reference workload or a trial.
+func (r *Runner) run(ctx context.Context, run Run, timeout time.Duration) *Result {
+	if IsReferenceTrial(run.Trial) {
+		return r.RunReference(ctx, run, timeout)
+	}
+	return r.Run(ctx, run, timeout)
+}
+
+// RunReference runs the reference workload as its own child process, like
+// Run does a trial (process group, sampling, timeout, interruption), and
+// returns its result: frames/s in Metrics.FPS, from the frames ffmpeg
+// reports and its own real time. A missing ffmpeg is a failed result with
+// an error that says so; it never stops a sweep.
+func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duration) *Result {
+	t := run.Trial
+	cfg := t.Config
+	res := &Result{
+		Version: RecordVersion, Sweep: r.SweepName, Shard: r.Shard,
+		TrialID: t.ID, Label: t.Label, Config: cfg, Input: t.Input,
+		Round: run.Round, Repetition: run.Repetition, Warmup: run.Warmup, Env: r.Env,
+	}
+	fail := func(err error) *Result {
+		res.Status = StatusFailed
+		res.ExitCode = -1
+		res.Error = err.Error()
+		if res.Start.IsZero() {
+			res.Start = time.Now().UTC()
+		}
+		res.End = time.Now().UTC()
+		return res
+	}
+	ffmpeg, ffprobe, err := findFFmpeg()
+	if err != nil {
+		return fail(err)
+	}
+	media, err := probe(ctx, ffprobe, t.Input.Video)
+	if err != nil {
+		return fail(err)
+	}
+	aw, ah, err := pipeline.ParseAspect(cfg.Aspect)
+	if err != nil {
+		return fail(fmt.Errorf("aspect: %v", err))
+	}
+	cw, ch := pipeline.CropSize(media.width, media.height, aw, ah)
+	dir := r.RunDir(run)
+	if err := os.RemoveAll(dir); err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	outPath := filepath.Join(dir, "out.mp4")
+	progressPath := filepath.Join(dir, "progress.txt")
+	args := ReferenceArgs(cfg, t.Input.Video, ReferenceLoops(media.duration), cw, ch, outPath, progressPath)
+	line := ffmpeg + " " + shellJoin(args)
+	if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(line+"\n"), 0o644); err != nil {
+		return fail(err)
+	}
+	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		return fail(err)
+	}
+	defer stdout.Close()
+	stderrPath := filepath.Join(dir, "stderr.log")
+	stderr, err := os.Create(stderrPath)
+	if err != nil {
+		return fail(err)
+	}
+	defer stderr.Close()
+
+	cmd := exec.Command(ffmpeg, args...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	sampler := r.Sampler
+	if sampler == nil {
+		sampler = &Sampler{}
+	}
+	// Note: as in Run, Pdeathsig fires when the forking thread ends.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	harness0 := processCPUSeconds()
+	start := time.Now()
+	res.Start = start.UTC()
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("cannot start %s: %w", ffmpeg, err))
+	}
+	pgid := cmd.Process.Pid
+	sampling := sampler.Start(pgid)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var timer <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		timer = tm.C
+	}
+	var killedFor Status
+	var waitErr error
+	select {
+	case waitErr = <-waited:
+	case <-timer:
+		killedFor = StatusTimeout
+		killTree(pgid)
+		waitErr = <-waited
+	case <-ctx.Done():
+		killedFor = StatusInterrupted
+		killTree(pgid)
+		waitErr = <-waited
+	}
+	end := time.Now()
+	killGroup(pgid)
+	res.Resources, res.Series = sampling.Stop()
+	res.End = end.UTC()
+	res.ElapsedSeconds = end.Sub(start).Seconds()
+	res.Resources.HarnessCPUSeconds = processCPUSeconds() - harness0
+	res.ExitCode = -1
+	if ps := cmd.ProcessState; ps != nil {
+		res.ExitCode = ps.ExitCode()
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			res.Signal = signalName(ws.Signal())
+		}
+		if cpus := res.Env.cpus(); cpus > 0 && res.ElapsedSeconds > 0 {
+			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
+			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
+			res.Resources.CPUUtilMax = max(res.Resources.CPUUtilMax, res.Resources.CPUUtilMean)
+		}
+	}
+	tail := readTail(stderrPath, stderrTailBytes)
+	switch {
+	case killedFor == StatusTimeout:
+		res.Status = StatusTimeout
+		res.Error = fmt.Sprintf("reference workload timed out after %s; killed its process group", timeout)
+	case killedFor == StatusInterrupted:
+		res.Status = StatusInterrupted
+		res.Error = "interrupted; killed its process group"
+	case waitErr != nil:
+		res.Status = StatusFailed
+		res.Error = "reference workload (ffmpeg): " + waitErr.Error()
+		if l := lastLine(tail); l != "" {
+			res.Error += ": " + l
+		}
+	default:
+		m, err := referenceMetrics(progressPath, stderrPath, res.ElapsedSeconds)
+		if err != nil {
+			res.Status = StatusFailed
+			res.Error = "reference workload (ffmpeg) exited 0 but " + err.Error()
+			break
+		}
+		m.Input, m.Config, m.EncoderName = t.Input.Video, cfg, cfg.Encoder
+		m.Width, m.Height, m.CropWidth, m.CropHeight = media.width, media.height, cw, ch
+		m.AudioCopied = cfg.CopyAudio && media.audio
+		m.Notes = append(m.Notes, line)
+		if r.KeepOutputs {
+			m.Output = outPath
+		}
+		res.Status = StatusOK
+		res.Metrics = m
+	}
+	if res.Status != StatusOK {
+		res.StderrTail = tail
+	}
+	if !r.KeepOutputs {
+		os.Remove(outPath)
+	}
+	return res
+}
+
+// findFFmpeg returns the ffmpeg and ffprobe binaries, or an error saying
+// how to get them.
+func findFFmpeg() (ffmpeg, ffprobe string, err error) {
+	ffmpeg = os.Getenv(FFmpegEnv)
+	if ffmpeg == "" {
+		if ffmpeg, err = exec.LookPath("ffmpeg"); err != nil {
+			return "", "", errors.New("the reference workload needs the ffmpeg CLI, and there is no ffmpeg on PATH: install it (scripts/install-deps.sh), name it in " + FFmpegEnv + ", or set calibrate = false in the spec")
+		}
+	} else if st, err := os.Stat(ffmpeg); err != nil || st.IsDir() {
+		return "", "", fmt.Errorf("%s=%s: no such ffmpeg binary", FFmpegEnv, ffmpeg)
+	}
+	ffprobe = filepath.Join(filepath.Dir(ffmpeg), "ffprobe")
+	if _, err := os.Stat(ffprobe); err != nil {
+		if ffprobe, err = exec.LookPath("ffprobe"); err != nil {
+			return "", "", fmt.Errorf("the reference workload needs ffprobe beside %s or on PATH to read the input's frame size", ffmpeg)
+		}
+	}
+	return ffmpeg, ffprobe, nil
+}
+
+type mediaInfo struct {
+	width, height int
+	audio         bool
+	duration      float64 // seconds; 0 when unknown
+}
+
+// probe reads an input's frame size and whether it has audio.
+func probe(ctx context.Context, ffprobe, input string) (mediaInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries", "stream=codec_type,width,height:format=duration", "-of", "json", input).Output()
+	if err != nil {
+		msg := err.Error()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			msg = lastLine(string(ee.Stderr))
+		}
+		return mediaInfo{}, fmt.Errorf("reference workload: ffprobe %s: %s", input, msg)
+	}
+	return parseProbe(out, input)
+}
+
+// parseProbe parses ffprobe's JSON: the first video stream's size, whether
+// any audio stream exists, and the duration.
+func parseProbe(data []byte, input string) (mediaInfo, error) {
+	var p struct {
+		Streams []struct {
+			Type   string `json:"codec_type"`
+			Width  int    `json:"width"`
+			Height int    `json:"height"`
+		} `json:"streams"`
+		Format struct {
+			Duration string `json:"duration"`
+		} `json:"format"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return mediaInfo{}, fmt.Errorf("reference workload: ffprobe %s: unreadable output: %v", input, err)
+	}
+	var m mediaInfo
+	m.duration, _ = strconv.ParseFloat(p.Format.Duration, 64)
+	for _, s := range p.Streams {
+		switch {
+		case s.Type == "video" && m.width == 0 && s.Width > 0 && s.Height > 0:
+			m.width, m.height = s.Width, s.Height
+		case s.Type == "audio":
+			m.audio = true
+		}
+	}
+	if m.width == 0 {
+		return m, fmt.Errorf("reference workload: ffprobe %s: no video stream with a frame size", input)
+	}
+	return m, nil
+}
+
+var (
+	rtimeRE  = regexp.MustCompile(`bench: .*rtime=([0-9.]+)s`)
+	maxrssRE = regexp.MustCompile(`bench: maxrss=([0-9]+)kB`)
+)
+
+// referenceMetrics reads the frames encoded from ffmpeg's progress file and
+// its real time from the -benchmark line on stderr (elapsed, the child's
+// whole life, when that line is missing).
+//
+// Note: ffmpeg's rtime, like the pipeline's wall_seconds, leaves out the
+// process's start-up, so the two frames/s compare like for like.
+func referenceMetrics(progressPath, stderrPath string, elapsed float64) (*pipeline.Metrics, error) {
+	prog, err := os.ReadFile(progressPath)
+	if err != nil {
+		return nil, fmt.Errorf("wrote no progress file: %v", unwrapPath(err))
+	}
+	stderr, _ := os.ReadFile(stderrPath)
+	frames, seconds, note, err := parseReference(string(prog), string(stderr), elapsed)
+	if err != nil {
+		return nil, err
+	}
+	m := &pipeline.Metrics{Frames: frames, WallSeconds: seconds, FPS: float64(frames) / seconds}
+	if sm := maxrssRE.FindStringSubmatch(string(stderr)); sm != nil {
+		kb, _ := strconv.ParseInt(sm[1], 10, 64)
+		m.PeakRSSBytes = kb << 10
+	}
+	if note != "" {
+		m.Notes = append(m.Notes, note)
+	}
+	return m, nil
+}
+
+// parseReference reads the last "frame=N" of a progress file and the
+// rtime of a -benchmark line.
+func parseReference(progress, stderr string, elapsed float64) (frames int, seconds float64, note string, err error) {
+	frames = -1
+	sc := bufio.NewScanner(strings.NewReader(progress))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "frame="); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				frames = n
+			}
+		}
+	}
+	if frames <= 0 {
+		return 0, 0, "", errors.New("reported no frames encoded in its progress file")
+	}
+	if m := rtimeRE.FindAllStringSubmatch(stderr, -1); len(m) > 0 {
+		if s, err := strconv.ParseFloat(m[len(m)-1][1], 64); err == nil && s > 0 {
+			return frames, s, "", nil
+		}
+	}
+	if elapsed <= 0 {
+		return 0, 0, "", errors.New("printed no -benchmark real time")
+	}
+	return frames, elapsed, "ffmpeg printed no -benchmark real time; timed by the process's elapsed time", nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// shellJoin quotes args for a command line a person can paste.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`?*[]{}();&|<>!#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}
