@@ -12,4 +12,9 @@ require (
 	golang.org/x/net v0.47.0
 )
 
-require github.com/asticode/go-astikit v0.42.0 // indirect
+require (
+	github.com/asticode/go-astikit v0.42.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
+	gorgonia.org/cu v0.9.6 // indirect
+)

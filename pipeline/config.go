@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -39,7 +41,7 @@ type Config struct {
 	DecoderThreads int `toml:"decoder_threads" json:"decoder_threads" doc:"FFmpeg decoder threads (0 = FFmpeg picks, usually one per core)."`
 
 	// Detect.
-	Detector       string  `toml:"detector" json:"detector" doc:"Face detector backend: \"pico\" (CPU, PICO cascade, fast scan) or \"pigo\" (the same cascade through pigo's own RunCascade, for reference)."`
+	Detector       string  `toml:"detector" json:"detector" doc:"Face detector backend: \"pico\" (CPU, PICO cascade, fast scan), \"pigo\" (the same cascade through pigo's own RunCascade, for reference) or \"cuda\" (the cascade on the GPU; needs a build with -tags cuda)."`
 	Cascade        string  `toml:"cascade" json:"cascade" doc:"Path of the PICO cascade file; empty = cascade/facefinder of the pigo module go.mod pins."`
 	DetectWidth    int     `toml:"detect_width" json:"detect_width" doc:"Width in pixels of the scaled luma plane the detector sees (0 = source width; larger than the source upscales small videos)."`
 	DetectInterval int     `toml:"detect_interval" json:"detect_interval" doc:"Run the detector on every Nth frame; the tracker carries boxes in between."`
@@ -136,9 +138,27 @@ func (e *FieldError) Error() string {
 		loc += ":" + strconv.Itoa(e.Line)
 	}
 	if loc != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+		return fmt.Sprintf("%s: %s: %s", loc, oneLine(e.Key), oneLine(e.Msg))
 	}
-	return fmt.Sprintf("%s: %s", e.Key, e.Msg)
+	return fmt.Sprintf("%s: %s", oneLine(e.Key), oneLine(e.Msg))
+}
+
+// oneLine escapes the control characters in s, Go style, so that a message
+// quoting the input (a TOML key or string holding a newline) stays one line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Field describes one config key for documentation and for sweep validation.
@@ -191,10 +211,10 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return Config{}, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, pe.Message)
+			return Config{}, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, oneLine(pe.Message))
 		}
 		// Type mismatches come back as plain errors naming the key.
-		return Config{}, fmt.Errorf("%s: %v", name, err)
+		return Config{}, fmt.Errorf("%s: %s", name, oneLine(err.Error()))
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		key := und[0].String()
@@ -227,11 +247,23 @@ func keyLine(data []byte, key string) int {
 	return 0
 }
 
+// maxInFlight bounds batch x detect_interval, the frames between stages.
+const maxInFlight = 1 << 16
+
 // Validate checks every field's range and returns the first problem as a
 // *FieldError.
 func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	// Note: TOML has inf and nan, and "x >= 0" holds for +inf; but a
+	// config travels as JSON (metrics.json, results.jsonl, trial ids),
+	// which has neither: track_max_dist = inf made trial ids panic.
+	v := reflect.ValueOf(c)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Float64 && (math.IsInf(f.Float(), 0) || math.IsNaN(f.Float())) {
+			return bad(v.Type().Field(i).Tag.Get("toml"), "must be a finite number, got %g", f.Float())
+		}
 	}
 	switch {
 	case c.Processes < 1 || c.Processes > 256:
@@ -252,8 +284,8 @@ func (c Config) Validate() error {
 		return bad("memory_margin", "must be in [0, 1), got %g", c.MemoryMargin)
 	case c.DecoderThreads < 0:
 		return bad("decoder_threads", "must be >= 0, got %d", c.DecoderThreads)
-	case c.Detector != "pico" && c.Detector != "pigo":
-		return bad("detector", "unknown detector %q (want \"pico\" or \"pigo\")", c.Detector)
+	case c.Detector != "pico" && c.Detector != "pigo" && c.Detector != "cuda":
+		return bad("detector", "unknown detector %q (want \"pico\", \"pigo\" or \"cuda\")", c.Detector)
 	case c.DetectWidth != 0 && (c.DetectWidth < 32 || c.DetectWidth > 4096):
 		return bad("detect_width", "must be 0 (full width) or in 32..4096, got %d", c.DetectWidth)
 	case c.DetectInterval < 1:
@@ -262,6 +294,15 @@ func (c Config) Validate() error {
 		return bad("full_scan_interval", "must be >= 0, got %d", c.FullScan)
 	case c.Batch < 1:
 		return bad("batch", "must be >= 1, got %d", c.Batch)
+	case c.Batch > maxInFlight || c.DetectInterval > maxInFlight || c.Batch*c.DetectInterval > maxInFlight:
+		// Note: the queues between stages hold batch x detect_interval
+		// frames and are allocated up front: batch = 100000000 died out of
+		// memory before the first frame.
+		key := "batch"
+		if c.DetectInterval > c.Batch {
+			key = "detect_interval"
+		}
+		return bad(key, "batch x detect_interval (%d x %d) frames are held in flight; at most %d", c.Batch, c.DetectInterval, maxInFlight)
 	case !(c.MinFace > 0 && c.MinFace <= 1):
 		return bad("min_face", "must be in (0, 1], got %g", c.MinFace)
 	case !(c.MaxFace >= c.MinFace && c.MaxFace <= 1):
@@ -405,7 +446,7 @@ func (c Config) WriteTOML(header string) []byte {
 	var b bytes.Buffer
 	for _, line := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
 		if line != "" || header != "" {
-			b.WriteString("# " + line + "\n")
+			b.WriteString("# " + oneLine(line) + "\n") // TOML comments hold no control characters
 		}
 	}
 	if header != "" {
@@ -423,7 +464,7 @@ func (c Config) WriteTOML(header string) []byte {
 func tomlValue(v any) string {
 	switch x := v.(type) {
 	case string:
-		return strconv.Quote(x)
+		return tomlString(x)
 	case float64:
 		s := strconv.FormatFloat(x, 'g', -1, 64)
 		if !strings.ContainsAny(s, ".eEn") {
@@ -433,6 +474,43 @@ func tomlValue(v any) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// tomlString quotes s as a TOML basic string.
+//
+// Note: not strconv.Quote, whose Go escapes (\a, \v, \x01) TOML lacks:
+// preset = "\u0007" was written back as "\a", which no TOML reader takes
+// (found by FuzzParseConfig), so a sweep trial with it could not read its
+// own config.toml.
+func tomlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\u%04X`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func unwrapPathError(err error) error {

@@ -70,6 +70,9 @@ func LoadCascade(path string) (*Cascade, []byte, error) {
 // NewDetector returns the detector cfg.Detector names, on the cascade
 // file's bytes. A detector is not safe for concurrent use.
 func NewDetector(cfg Config, cascadeData []byte) (Detector, error) {
+	if cfg.Detector == "cuda" {
+		return newCUDADetector(cfg, cascadeData)
+	}
 	c, err := ParseCascade(cascadeData)
 	if err != nil {
 		return nil, err
@@ -131,16 +134,28 @@ func (p *Pico) detectOne(f Luma, out []Detection) []Detection {
 		p.fullScans++
 	}
 	p.sinceFull += p.cfg.DetectInterval
-	clusters := suppressOverlaps(clusterer.ClusterDetections(p.raw, p.cfg.ClusterIoU))
-	p.faces = p.faces[:0]
-	for _, d := range clusters {
-		if float64(d.Q) < p.cfg.MinScore {
-			continue
+	p.faces = keepFaces(p.cfg, p.raw, p.faces[:0])
+	return toDetections(p.faces, f.Scale, out)
+}
+
+// keepFaces turns raw windows into faces: pigo's clustering, overlap
+// suppression and the score threshold. Every backend ends this way, so
+// they differ only in how they find the windows.
+func keepFaces(cfg Config, raw, dst []pigo.Detection) []pigo.Detection {
+	for _, d := range suppressOverlaps(clusterer.ClusterDetections(raw, cfg.ClusterIoU)) {
+		if float64(d.Q) >= cfg.MinScore {
+			dst = append(dst, d)
 		}
-		p.faces = append(p.faces, d)
-		s := float64(d.Scale) * f.Scale
+	}
+	return dst
+}
+
+// toDetections scales faces found in luma pixels back to source pixels.
+func toDetections(faces []pigo.Detection, scale float64, out []Detection) []Detection {
+	for _, d := range faces {
+		s := float64(d.Scale) * scale
 		out = append(out, Detection{
-			Box:   Box{X: float64(d.Col)*f.Scale - s/2, Y: float64(d.Row)*f.Scale - s/2, W: s, H: s},
+			Box:   Box{X: float64(d.Col)*scale - s/2, Y: float64(d.Row)*scale - s/2, W: s, H: s},
 			Score: float64(d.Q),
 		})
 	}
@@ -204,6 +219,10 @@ func suppressOverlaps(c []pigo.Detection) []pigo.Detection {
 	}
 	return kept
 }
+
+// gpuMemory returns the GPU's free and total memory; nil when this build
+// has no GPU backend. The memory planner budgets VRAM with it.
+var gpuMemory func() (free, total int64, err error)
 
 // clusterer holds pigo's clustering, which reads no cascade state.
 var clusterer = pigo.NewPigo()

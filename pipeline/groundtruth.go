@@ -20,6 +20,14 @@ type GroundTruth struct {
 // gtHeaderPrefix starts the first line of ftbench's own ground-truth format.
 const gtHeaderPrefix = "# ftbench-gt"
 
+// maxGTFrames bounds the frame count a ground-truth header may claim (over
+// 92 hours at 30 frames/s).
+//
+// Note: the box lists are allocated from the header's count before any box
+// is read, so without a bound a 40-byte file saying frames=999999999999
+// made the process die out of memory.
+const maxGTFrames = 10_000_000
+
 // LoadGroundTruth reads a ground-truth file in either format ParseGroundTruth
 // accepts.
 func LoadGroundTruth(path string) (*GroundTruth, error) {
@@ -96,6 +104,9 @@ func parseFtbenchGT(lines []string, name string) (*GroundTruth, error) {
 	}
 	if frames < 0 {
 		return nil, fmt.Errorf("%s:1: want header %q with N >= 0, got %q", name, gtHeaderPrefix+" v1 frames=N", lines[0])
+	}
+	if frames > maxGTFrames {
+		return nil, fmt.Errorf("%s:1: header says frames=%d; ftbench reads at most %d", name, frames, maxGTFrames)
 	}
 	gt := &GroundTruth{Frames: frames, Boxes: make([][]Box, frames)}
 	for i, line := range lines[1:] {

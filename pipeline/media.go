@@ -21,6 +21,10 @@ type source struct {
 	pkt    *astiav.Packet
 	fps    float64
 	frames int64 // from the container, 0 when unknown
+	// The size and pixel format of every frame, as the opened decoder
+	// announced them; a frame that differs is an error (see decodeAll).
+	width, height int
+	pixFmt        astiav.PixelFormat
 }
 
 func openSource(path string, threads int) (*source, error) {
@@ -84,6 +88,13 @@ func openSource(path string, threads int) (*source, error) {
 		s.fps = 30
 	}
 	s.frames = s.video.NbFrames()
+	s.width, s.height, s.pixFmt = s.dec.Width(), s.dec.Height(), s.dec.PixelFormat()
+	if s.pixFmt == astiav.PixelFormatNone {
+		// Note: FFmpeg could not decode a frame while probing (a file cut
+		// short whose index came first): swscale asserts on this format.
+		s.close()
+		return nil, fmt.Errorf("%s: truncated or corrupt: FFmpeg cannot tell its pixel format", path)
+	}
 	s.pkt = astiav.AllocPacket()
 	return s, nil
 }
@@ -118,6 +129,15 @@ func (s *source) decodeAll(newFrame func() *astiav.Frame, release func(*astiav.F
 					return nil
 				}
 				return fmt.Errorf("%s: corrupt video: %v", s.path, err)
+			}
+			if f.Width() != s.width || f.Height() != s.height || f.PixelFormat() != s.pixFmt {
+				// Note: the scaler, the crop and the encoder are set up for
+				// the first frame's layout; a frame with another one would
+				// be read out of bounds (a cut-together MPEG-TS does this).
+				err := fmt.Errorf("%s: the video changes from %dx%d %s to %dx%d %s mid-stream; not supported",
+					s.path, s.width, s.height, s.pixFmt, f.Width(), f.Height(), f.PixelFormat())
+				release(f)
+				return err
 			}
 			if err := onFrame(f); err != nil {
 				return err

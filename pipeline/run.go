@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -128,9 +130,13 @@ type passJob struct {
 	progress   func(done, total int, fps float64)
 	start      time.Time
 
-	sk *sink
-	tw *tracksWriter
+	sk    *sink
+	tw    *tracksWriter
+	notes []string // what the pass had to change, for Metrics.Notes
 }
+
+// fallbackEncoder is the encoder used when the configured one cannot open.
+const fallbackEncoder = "libx264"
 
 // item is one decoded frame travelling through the stages, with the audio
 // packets read before it.
@@ -229,7 +235,15 @@ func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 	cw, ch := CropSize(W, H, aw, ah)
 	if j.mode != modeAnalyze {
 		var err error
-		if j.sk, err = openSink(j.output, src, cfg, cw, ch, outFmt, j.mode == modeFull); err != nil {
+		j.sk, err = openSink(j.output, src, cfg, cw, ch, outFmt, j.mode == modeFull)
+		if err != nil && cfg.Encoder != fallbackEncoder && strings.HasPrefix(err.Error(), "encoder ") {
+			// Note: a hardware encoder the machine lacks (an H100 has no
+			// NVENC) falls back to the CPU encoder, and the metrics say so.
+			j.notes = append(j.notes, fmt.Sprintf("%v; fell back to %s", err, fallbackEncoder))
+			cfg.Encoder = fallbackEncoder
+			j.sk, err = openSink(j.output, src, cfg, cw, ch, outFmt, j.mode == modeFull)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -254,6 +268,7 @@ func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 
 // commit finishes the pass's outputs (flush, trailer, renames).
 func (j *passJob) commit() error {
+	video := ""
 	if j.sk != nil {
 		t := time.Now()
 		if err := j.sk.commit(); err != nil {
@@ -263,10 +278,17 @@ func (j *passJob) commit() error {
 		j.sk.encodeSeconds += time.Since(t).Seconds()
 		j.sk.close()
 		j.sk = nil
+		video = j.output
 	}
 	if j.tw != nil {
 		if err := j.tw.commit(); err != nil {
 			j.discard()
+			if video != "" {
+				// Note: the outputs come as a set, as in runPhased: tracks
+				// that cannot be written (a full disk) take the video,
+				// already renamed into place, with them.
+				os.Remove(video)
+			}
 			return err
 		}
 		j.tw = nil
@@ -438,7 +460,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 
 	// Stage 3 (this goroutine): track, reframe, encode, mux.
 	m := &Metrics{
-		Input: src.path, Output: j.output, Config: cfg,
+		Input: src.path, Output: j.output, Config: cfg, Notes: j.notes,
 		Width: W, Height: H, CropWidth: cw, CropHeight: ch, InputFPS: src.fps,
 		Decoder: src.dec.String(),
 	}

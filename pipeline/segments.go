@@ -331,6 +331,12 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 // planMemory runs the memory planner for this config and frame size.
 func planMemory(cfg Config, w, h int) (MemoryPlan, error) {
 	budget, source := cfg.MemoryBudget, "config"
+	if budget == 0 && cfg.Detector == "cuda" && gpuMemory != nil {
+		// The plan's budget is the card's memory: (32 - 4 - 2) / 2 = 13.
+		if _, total, err := gpuMemory(); err == nil {
+			budget, source = total, "VRAM"
+		}
+	}
 	if budget == 0 {
 		avail, err := systemMemAvailable()
 		if err != nil {

@@ -42,6 +42,11 @@ type Runner struct {
 	// KeepOutputs keeps each run's output video; by default it is deleted
 	// once the run ends, since only the metrics are measured.
 	KeepOutputs bool
+	// MemoryLimitBytes, when > 0, caps the address space (RLIMIT_AS) of
+	// each run's child and of every process it starts, so that a runaway
+	// trial fails on its own instead of taking the machine down. See
+	// limitMemory for what the limit counts.
+	MemoryLimitBytes int64
 }
 
 // RunDir returns the folder of a run's files.
@@ -139,7 +144,11 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 	}
 	defer stderr.Close()
 
-	cmd := exec.Command(argv[0], args...)
+	name := argv[0]
+	if r.MemoryLimitBytes > 0 {
+		name, args = limitMemory(r.MemoryLimitBytes, name, args)
+	}
+	cmd := exec.Command(name, args...)
 	// Note: files, not pipes, take the child's output: with a pipe, Wait
 	// would also wait for any grandchild that inherited it.
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -234,6 +243,9 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 		}
 		if line := lastLine(tail); line != "" {
 			res.Error += ": " + line
+		}
+		if r.MemoryLimitBytes > 0 {
+			res.Error += fmt.Sprintf(" (run under a memory limit of %d bytes of address space)", r.MemoryLimitBytes)
 		}
 	default:
 		m, err := readMetrics(metricsPath)

@@ -62,7 +62,15 @@ func (w *Writer) Append(r *Result) error {
 // AppendLine writes one already encoded record and syncs the file.
 func (w *Writer) AppendLine(line []byte) error {
 	line = append(bytes.TrimRight(line, "\n"), '\n')
+	end, err := w.f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("%s: %w", w.f.Name(), err)
+	}
 	if _, err := w.f.Write(line); err != nil {
+		// Note: a full disk takes the part of the line that fits (ENOSPC
+		// comes with the next write); cut it off so the file holds whole
+		// records only.
+		w.f.Truncate(end)
 		return fmt.Errorf("%s: %w", w.f.Name(), err)
 	}
 	if err := w.f.Sync(); err != nil {

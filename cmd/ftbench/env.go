@@ -1,0 +1,60 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ftbench/ftbench/runner"
+)
+
+func init() {
+	register("env", "print this machine's and this build's environment fingerprint as JSON", envCmd)
+}
+
+const envUsage = `usage: ftbench env [--no-gpu]
+
+Prints the environment fingerprint every result record carries (host, CPU,
+memory, GPUs and driver through NVML, the linked FFmpeg libraries, the Go
+version and the build's VCS revision) as one JSON object, so a machine can
+be described before anything runs on it. What cannot be read is listed
+under "errors"; a machine without an NVIDIA GPU says why under gpu.error.
+
+Examples:
+  ftbench env
+  ftbench env --no-gpu > env.json
+
+flags:
+`
+
+func envCmd(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("env", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, envUsage); fs.PrintDefaults() }
+	noGPU := fs.Bool("no-gpu", false, "do not open NVML even if it is present")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fs.Usage()
+		return withCode(exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
+	}
+	// Note: NVML is opened as the sweep opens it, so env.json describes the
+	// GPUs exactly as the sweep's records will.
+	var gpu runner.GPUSampler
+	why := "no GPU: turned off (--no-gpu)"
+	if !*noGPU {
+		if g, err := runner.OpenNVML(nil); err != nil {
+			why = err.Error()
+		} else {
+			gpu = g
+			defer g.Close()
+		}
+	}
+	env := runner.Fingerprint(runner.Proc{}, gpu, why)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(env)
+}
