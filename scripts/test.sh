@@ -3,9 +3,13 @@
 # Tests that need ../shared/data skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# chromium, nodejs and npm: the headless-browser test of the HTML report
-# and the local ECharts copy it loads (scripts/fetch-echarts.sh).
-scripts/install-deps.sh chromium nodejs npm
+# chromium, and npm for the local ECharts copy (scripts/fetch-echarts.sh):
+# the headless-browser test of the HTML report. Debian's nodejs and npm
+# only where no npm is on the PATH (an image may carry NodeSource's
+# nodejs, which bundles npm and conflicts with Debian's npm package).
+extra=(chromium)
+command -v npm >/dev/null || extra+=(nodejs npm)
+scripts/install-deps.sh "${extra[@]}"
 scripts/fetch-echarts.sh >/dev/null
 go vet ./...
 go test -count=1 -timeout 20m ./... "$@"
