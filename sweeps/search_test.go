@@ -53,3 +53,46 @@ func TestSearchTable(t *testing.T) {
 		})
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	t.Parallel()
+	const head = "name = \"m\"\n[[input]]\nfixture = \"face_360p\"\n"
+	for _, tc := range []struct {
+		name    string
+		line    string
+		want    int64
+		wantErr string
+	}{
+		{"none", "", 0, ""},
+		{"GiB", `memory_limit = "4GiB"`, 4 << 30, ""},
+		{"MiB with a space", `memory_limit = "512 MiB"`, 512 << 20, ""},
+		{"bytes", `memory_limit = 1073741824`, 1 << 30, ""},
+		{"zero is none", `memory_limit = 0`, 0, ""},
+		{"too small", `memory_limit = "1MiB"`, 0, `field "memory_limit": 1048576 bytes is too little`},
+		{"not a size", `memory_limit = "lots"`, 0, `field "memory_limit": "lots" is not a size`},
+		{"wrong type", `memory_limit = true`, 0, `field "memory_limit": want a size`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := Parse([]byte(tc.line+"\n"+head), "m.toml", "")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.MemoryLimit != tc.want {
+				t.Errorf("memory limit %d, want %d", s.MemoryLimit, tc.want)
+			}
+		})
+	}
+	if n, err := ParseSize("4GiB"); err != nil || n != 4<<30 {
+		t.Errorf("ParseSize(4GiB) = %d, %v", n, err)
+	}
+	if _, err := ParseSize("4 parsecs"); err == nil {
+		t.Error("ParseSize accepted 4 parsecs")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -134,6 +135,8 @@ type Spec struct {
 	Text []byte
 	// Search is the [search] table; nil = the whole grid.
 	Search *Search
+	// MemoryLimit caps each run's address space in bytes (0 = none).
+	MemoryLimit int64
 
 	combos []combo
 }
@@ -220,19 +223,20 @@ func Load(path string) (*Spec, error) {
 
 // topLevel lists the keys a spec may have, with what each wants.
 var topLevel = map[string]string{
-	"name":        "a string",
-	"description": "a string",
-	"repeats":     "a positive integer",
-	"warmups":     "a non-negative integer",
-	"timeout":     `a duration such as "90s"`,
-	"reference":   "a trial label",
-	"calibrate":   "true or false",
-	"constraints": `an array of strings such as "vram_fraction <= 0.85"`,
-	"objective":   "a table with metric and direction",
-	"input":       "an array of tables ([[input]])",
-	"base":        "a table of pipeline config fields",
-	"axes":        "a table of pipeline config fields",
-	"search":      "a table with strategy and budget",
+	"name":         "a string",
+	"description":  "a string",
+	"repeats":      "a positive integer",
+	"warmups":      "a non-negative integer",
+	"timeout":      `a duration such as "90s"`,
+	"memory_limit": `a size such as "4GiB": each run's address space`,
+	"reference":    "a trial label",
+	"calibrate":    "true or false",
+	"constraints":  `an array of strings such as "vram_fraction <= 0.85"`,
+	"objective":    "a table with metric and direction",
+	"input":        "an array of tables ([[input]])",
+	"base":         "a table of pipeline config fields",
+	"axes":         "a table of pipeline config fields",
+	"search":       "a table with strategy and budget",
 }
 
 // Parse validates a spec's text as a whole and returns the spec, or an
@@ -295,6 +299,9 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 			}
 			s.Warmups = int(n)
 		}
+	}
+	if v, ok := raw["memory_limit"]; ok {
+		s.MemoryLimit = p.size("memory_limit", v)
 	}
 	if v, ok := raw["timeout"]; ok {
 		txt := p.str("timeout", v)
@@ -989,4 +996,59 @@ func (s *Spec) Trials() []runner.Trial {
 // Plan returns the spec's runs as a runner plan.
 func (s *Spec) Plan() runner.Plan {
 	return runner.Plan{Name: s.Name, Trials: s.Trials(), Warmups: s.Warmups, Repeats: s.Repeats, Timeout: s.Timeout}
+}
+
+// minMemoryLimit is the smallest memory limit a spec may set: below it
+// ftbench cannot even load.
+const minMemoryLimit = 256 << 20
+
+// size parses a byte size: an integer of bytes, or a number with a B, KiB,
+// MiB or GiB suffix.
+func (p *parser) size(field string, v any) int64 {
+	var n float64
+	switch x := v.(type) {
+	case int64:
+		n = float64(x)
+	case string:
+		t := strings.TrimSpace(x)
+		mult := 1.0
+		for _, u := range []struct {
+			suffix string
+			m      float64
+		}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+			if strings.HasSuffix(t, u.suffix) {
+				t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.m
+				break
+			}
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			p.errf(field, "%q is not a size such as \"4GiB\"", x)
+			return 0
+		}
+		n = f * mult
+	default:
+		p.errf(field, "want a size such as \"4GiB\", got %s", describe(v))
+		return 0
+	}
+	if n != 0 && n < minMemoryLimit {
+		p.errf(field, "%.0f bytes is too little for ftbench to run; give at least 256MiB (4GiB for 1080p)", n)
+		return 0
+	}
+	if n > math.MaxInt64/2 {
+		p.errf(field, "%.0f bytes is too large", n)
+		return 0
+	}
+	return int64(n)
+}
+
+// ParseSize parses a byte size as a spec's memory_limit does ("4GiB",
+// "512MiB", a plain number of bytes; "0" = no limit).
+func ParseSize(text string) (int64, error) {
+	p := &parser{file: "--memory-limit"}
+	n := p.size("memory_limit", text)
+	if len(p.errs) > 0 {
+		return 0, errors.New(p.errs[0].Msg)
+	}
+	return n, nil
 }

@@ -75,6 +75,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	interval := fs.Duration("interval", runner.DefaultSampleInterval, "time between resource samples")
 	noGPU := fs.Bool("no-gpu", false, "do not sample GPUs even if NVML is present")
 	keep := fs.Bool("keep-outputs", false, "keep every run's output video (deleted by default)")
+	memLimit := fs.String("memory-limit", "", "cap each run's address space, e.g. `4GiB` (overrides the spec's memory_limit; 0 = none)")
 	fixtureDir := fs.String("fixtures", "", "`folder` where generated input clips are cached (default: the user cache folder, else DIR/fixtures)")
 	listMetrics := fs.Bool("metrics", false, "list the metric names objectives and constraints may use, and exit")
 	pos, err := parseInterspersed(fs, args)
@@ -181,6 +182,12 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		SweepName:   spec.Name,
 		Shard:       shardText,
 		KeepOutputs: *keep,
+	}
+	r.MemoryLimitBytes = spec.MemoryLimit
+	if *memLimit != "" {
+		if r.MemoryLimitBytes, err = sweeps.ParseSize(*memLimit); err != nil {
+			return withCode(exitUsage, fmt.Errorf("--memory-limit: %v", err))
+		}
 	}
 	w, err := runner.OpenWriter(resultsPath)
 	if err != nil {
