@@ -138,14 +138,15 @@ func (e *FieldError) Error() string {
 		loc += ":" + strconv.Itoa(e.Line)
 	}
 	if loc != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, oneLine(e.Key), oneLine(e.Msg))
+		return fmt.Sprintf("%s: %s: %s", loc, OneLine(e.Key), OneLine(e.Msg))
 	}
-	return fmt.Sprintf("%s: %s", oneLine(e.Key), oneLine(e.Msg))
+	return fmt.Sprintf("%s: %s", OneLine(e.Key), OneLine(e.Msg))
 }
 
-// oneLine escapes the control characters in s, Go style, so that a message
-// quoting the input (a TOML key or string holding a newline) stays one line.
-func oneLine(s string) string {
+// OneLine escapes the control characters in s, Go style, so that a message
+// quoting the input (a TOML key or string holding a newline) stays one
+// line. Sweep specs' errors use it too.
+func OneLine(s string) string {
 	if !strings.ContainsFunc(s, unicode.IsControl) {
 		return s
 	}
@@ -211,10 +212,10 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return Config{}, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, oneLine(pe.Message))
+			return Config{}, fmt.Errorf("%s:%d: %s", name, pe.Position.Line, OneLine(pe.Message))
 		}
 		// Type mismatches come back as plain errors naming the key.
-		return Config{}, fmt.Errorf("%s: %s", name, oneLine(err.Error()))
+		return Config{}, fmt.Errorf("%s: %s", name, OneLine(err.Error()))
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		key := und[0].String()
@@ -446,7 +447,7 @@ func (c Config) WriteTOML(header string) []byte {
 	var b bytes.Buffer
 	for _, line := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
 		if line != "" || header != "" {
-			b.WriteString("# " + oneLine(line) + "\n") // TOML comments hold no control characters
+			b.WriteString("# " + OneLine(line) + "\n") // TOML comments hold no control characters
 		}
 	}
 	if header != "" {

@@ -102,4 +102,3 @@ func (l *gpuLayout) collect(dst []pigo.Detection, scores []float32) []pigo.Detec
 	}
 	return dst
 }
-

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/BurntSushi/toml"
 
@@ -164,26 +163,7 @@ func (e *Error) Error() string {
 	if e.Field != "" {
 		fmt.Fprintf(&b, ": field %q", e.Field)
 	}
-	b.WriteString(": " + oneLine(e.Msg))
-	return b.String()
-}
-
-// oneLine escapes the control characters in s, Go style, so that a message
-// quoting the spec (a path or a TOML parser's message holding a newline)
-// stays one line.
-func oneLine(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		} else {
-			b.WriteRune(r)
-		}
-	}
+	b.WriteString(": " + pipeline.OneLine(e.Msg))
 	return b.String()
 }
 
