@@ -270,14 +270,16 @@ preset = "ultrafast"
 	}
 	code, out = gateRun("--baseline", candFile, "--candidate", cutFile)
 	t.Logf("frames/s cut by 15%%:\n%s", out)
-	// Note: whether 10 runs a side can prove a 15% cut beyond a 5%
-	// allowance depends on the machine's noise: the interval's upper end
-	// is about 0.85·exp(0.91·CV) here, below 0.95 while the CV is under
-	// about 12%. Noisier, the right answer is inconclusive, never a pass.
+	// Note: whether 10 runs a side of real sweeps can prove a 15% cut
+	// beyond a 5% allowance depends on the machine's noise and its
+	// outliers: with go test running other packages alongside, one slow
+	// run in ten at CV 9% already widened the interval to [-25%, -3%].
+	// Noisy, the right answer is inconclusive, never a pass; the exact
+	// exit 1 is asserted on synthetic records in gate's own tests.
 	cv := gate.Summarize(fps, 0.05).CV
 	switch {
 	case code == exitFailure && strings.Contains(out, "regression: -15.0%"):
-	case code == exitInconclusive && cv > 0.10:
+	case code == exitInconclusive && cv > 0.05:
 		t.Logf("the machine is too noisy (CV %.0f%%) to prove the cut with 10 runs; inconclusive is the right answer", 100*cv)
 	default:
 		t.Errorf("frames/s cut by 15%% (CV %.1f%%): exit %d, want 1", 100*cv, code)
