@@ -21,6 +21,9 @@ type source struct {
 	pkt    *astiav.Packet
 	fps    float64
 	frames int64 // from the container, 0 when unknown
+	// rotation is the clockwise turn, in degrees, the display matrix asks
+	// for; passes turn frames upright before anything else sees them.
+	rotation int
 	// The size and pixel format of every frame, as the opened decoder
 	// announced them; a frame that differs is an error (see decodeAll).
 	width, height int
@@ -88,6 +91,7 @@ func openSource(path string, threads int) (*source, error) {
 		s.fps = 30
 	}
 	s.frames = s.video.NbFrames()
+	s.rotation = streamRotation(s.video)
 	s.width, s.height, s.pixFmt = s.dec.Width(), s.dec.Height(), s.dec.PixelFormat()
 	if s.pixFmt == astiav.PixelFormatNone {
 		// Note: FFmpeg could not decode a frame while probing (a file cut

@@ -206,7 +206,7 @@ func (c *stageClock) since(k string, t time.Time) time.Time {
 
 func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 	cfg, src := j.cfg, j.src
-	W, H := src.dec.Width(), src.dec.Height()
+	W, H := src.frameSize()
 	if W < 2 || H < 2 {
 		return nil, fmt.Errorf("%s: video is %dx%d; need at least 2x2", src.path, W, H)
 	}
@@ -216,6 +216,14 @@ func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 		}
 	}
 
+	var rot *rotator
+	if src.rotation != 0 {
+		var err error
+		if rot, err = newRotator(src, src.rotation); err != nil {
+			return nil, err
+		}
+		defer rot.free()
+	}
 	// Frames reach the encoder as 8-bit 4:2:0; anything else is converted
 	// once after decoding.
 	outFmt := src.dec.PixelFormat()
@@ -254,7 +262,7 @@ func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 			return nil, err
 		}
 	}
-	m, err := j.stages(ctx, W, H, cw, ch, conv, outFmt)
+	m, err := j.stages(ctx, W, H, cw, ch, rot, conv, outFmt)
 	if err != nil {
 		j.discard()
 		return nil, err
@@ -308,7 +316,7 @@ func (j *passJob) discard() {
 	}
 }
 
-func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.SoftwareScaleContext, outFmt astiav.PixelFormat) (*Metrics, error) {
+func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, conv *astiav.SoftwareScaleContext, outFmt astiav.PixelFormat) (*Metrics, error) {
 	cfg, src, sp := j.cfg, j.src, j.span
 	analyse := j.mode != modeEncode
 
@@ -391,6 +399,14 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, conv *astiav.Sof
 			}
 			lastPts = pts
 			t := time.Now()
+			if rot != nil {
+				rf := frames.get()
+				if err := rot.apply(f, rf); err != nil {
+					return fmt.Errorf("%s: %v", src.path, err)
+				}
+				frames.put(f)
+				f = rf
+			}
 			if conv != nil {
 				cf := frames.get()
 				cf.SetWidth(W)

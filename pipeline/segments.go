@@ -72,7 +72,8 @@ func probeVideo(path string) (*videoProbe, error) {
 		return nil, fmt.Errorf("%s: no video frames could be decoded", path)
 	}
 	slices.SortFunc(pks, func(a, b pk) int { return cmpInt64(a.pts, b.pts) })
-	p := &videoProbe{fps: src.fps, w: src.dec.Width(), h: src.dec.Height()}
+	p := &videoProbe{fps: src.fps}
+	p.w, p.h = src.frameSize()
 	for i, k := range pks {
 		if i > 0 && k.pts == pks[i-1].pts {
 			return nil, fmt.Errorf("%s: two video frames share pts %d; cannot split into segments", path, k.pts)
