@@ -132,98 +132,15 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 	}
 	args = append(args, t.Input.Video)
 
-	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
-	if err != nil {
-		return fail(err)
-	}
-	defer stdout.Close()
-	stderrPath := filepath.Join(dir, "stderr.log")
-	stderr, err := os.Create(stderrPath)
-	if err != nil {
-		return fail(err)
-	}
-	defer stderr.Close()
-
 	name := argv[0]
 	if r.MemoryLimitBytes > 0 {
 		name, args = limitMemory(r.MemoryLimitBytes, name, args)
 	}
-	cmd := exec.Command(name, args...)
-	// Note: files, not pipes, take the child's output: with a pipe, Wait
-	// would also wait for any grandchild that inherited it.
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Setpgid: true, // its own group, so a timeout kills the whole tree
-		// If the sweep itself dies (SIGKILL), take the child with it.
-		Pdeathsig: syscall.SIGKILL,
-	}
-	sampler := r.Sampler
-	if sampler == nil {
-		sampler = &Sampler{}
-	}
-
-	// Note: Pdeathsig fires when the forking thread ends, so this goroutine
-	// keeps its thread until the child has been waited for.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	harness0 := processCPUSeconds()
-	start := time.Now()
-	res.Start = start.UTC()
-	if err := cmd.Start(); err != nil {
+	sup, err := r.supervise(ctx, res, dir, name, args, timeout)
+	if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", argv[0], err))
 	}
-	pgid := cmd.Process.Pid
-	sampling := sampler.Start(cmd.Process.Pid)
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-
-	var timer <-chan time.Time
-	if timeout > 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		timer = tm.C
-	}
-	var killedFor Status
-	var waitErr error
-	select {
-	case waitErr = <-waited:
-	case <-timer:
-		killedFor = StatusTimeout
-		killTree(pgid)
-		waitErr = <-waited
-	case <-ctx.Done():
-		killedFor = StatusInterrupted
-		killTree(pgid)
-		waitErr = <-waited
-	}
-	end := time.Now()
-	// Grandchildren that outlive the child are part of the trial too.
-	killGroup(pgid)
-	res.Resources, res.Series = sampling.Stop()
-	res.End = end.UTC()
-	res.ElapsedSeconds = end.Sub(start).Seconds()
-	res.Resources.HarnessCPUSeconds = processCPUSeconds() - harness0
-	if ps := cmd.ProcessState; ps != nil && res.ElapsedSeconds > 0 {
-		// Note: the kernel's accounting covers the child's whole life and
-		// every descendant it waited for, so the mean comes from it rather
-		// than from the samples, which miss the last interval.
-		if cpus := res.Env.cpus(); cpus > 0 {
-			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
-			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
-			// A run shorter than a few samples can peak above what the
-			// samples saw, never below its mean.
-			res.Resources.CPUUtilMax = max(res.Resources.CPUUtilMax, res.Resources.CPUUtilMean)
-		}
-	}
-
-	res.ExitCode = -1
-	if ps := cmd.ProcessState; ps != nil {
-		res.ExitCode = ps.ExitCode()
-		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			res.Signal = signalName(ws.Signal())
-		}
-	}
-	tail := readTail(stderrPath, stderrTailBytes)
+	killedFor, waitErr, tail := sup.killedFor, sup.waitErr, sup.tail
 	switch {
 	case killedFor == StatusTimeout:
 		res.Status = StatusTimeout
@@ -267,6 +184,107 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 		os.Remove(outPath)
 	}
 	return res
+}
+
+// child is how a supervised child ended.
+type child struct {
+	killedFor Status // StatusTimeout or StatusInterrupted when the harness killed it
+	waitErr   error  // from Wait
+	tail      string // the end of its stderr
+}
+
+// supervise runs name with args in its own process group, its output in
+// dir/stdout.log and dir/stderr.log, sampling it while it lives, killing
+// its whole tree at the timeout or when ctx is done, and fills res's start
+// and end, elapsed time, resources, exit code and signal. The error is
+// only for a child that could not be started (res.Start is set then).
+// Trials (Run) and the reference workload (RunReference) share it.
+func (r *Runner) supervise(ctx context.Context, res *Result, dir, name string, args []string, timeout time.Duration) (child, error) {
+	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		return child{}, err
+	}
+	defer stdout.Close()
+	stderrPath := filepath.Join(dir, "stderr.log")
+	stderr, err := os.Create(stderrPath)
+	if err != nil {
+		return child{}, err
+	}
+	defer stderr.Close()
+
+	cmd := exec.Command(name, args...)
+	// Note: files, not pipes, take the child's output: with a pipe, Wait
+	// would also wait for any grandchild that inherited it.
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid: true, // its own group, so a timeout kills the whole tree
+		// If the sweep itself dies (SIGKILL), take the child with it.
+		Pdeathsig: syscall.SIGKILL,
+	}
+	sampler := r.Sampler
+	if sampler == nil {
+		sampler = &Sampler{}
+	}
+
+	// Note: Pdeathsig fires when the forking thread ends, so this goroutine
+	// keeps its thread until the child has been waited for.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	harness0 := processCPUSeconds()
+	start := time.Now()
+	res.Start = start.UTC()
+	if err := cmd.Start(); err != nil {
+		return child{}, err
+	}
+	pgid := cmd.Process.Pid
+	sampling := sampler.Start(cmd.Process.Pid)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+
+	var timer <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		timer = tm.C
+	}
+	var c child
+	select {
+	case c.waitErr = <-waited:
+	case <-timer:
+		c.killedFor = StatusTimeout
+		killTree(pgid)
+		c.waitErr = <-waited
+	case <-ctx.Done():
+		c.killedFor = StatusInterrupted
+		killTree(pgid)
+		c.waitErr = <-waited
+	}
+	end := time.Now()
+	// Grandchildren that outlive the child are part of the run too.
+	killGroup(pgid)
+	res.Resources, res.Series = sampling.Stop()
+	res.End = end.UTC()
+	res.ElapsedSeconds = end.Sub(start).Seconds()
+	res.Resources.HarnessCPUSeconds = processCPUSeconds() - harness0
+	res.ExitCode = -1
+	if ps := cmd.ProcessState; ps != nil {
+		res.ExitCode = ps.ExitCode()
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			res.Signal = signalName(ws.Signal())
+		}
+		// Note: the kernel's accounting covers the child's whole life and
+		// every descendant it waited for, so the mean comes from it rather
+		// than from the samples, which miss the last interval.
+		if cpus := res.Env.cpus(); cpus > 0 && res.ElapsedSeconds > 0 {
+			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
+			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
+			// A run shorter than a few samples can peak above what the
+			// samples saw, never below its mean.
+			res.Resources.CPUUtilMax = max(res.Resources.CPUUtilMax, res.Resources.CPUUtilMean)
+		}
+	}
+	c.tail = readTail(stderrPath, stderrTailBytes)
+	return c, nil
 }
 
 func (e *Env) cpus() int {

@@ -13,10 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ftbench/ftbench/pipeline"
@@ -191,76 +189,11 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 	if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(line+"\n"), 0o644); err != nil {
 		return fail(err)
 	}
-	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
+	sup, err := r.supervise(ctx, res, dir, ffmpeg, args, timeout)
 	if err != nil {
-		return fail(err)
-	}
-	defer stdout.Close()
-	stderrPath := filepath.Join(dir, "stderr.log")
-	stderr, err := os.Create(stderrPath)
-	if err != nil {
-		return fail(err)
-	}
-	defer stderr.Close()
-
-	cmd := exec.Command(ffmpeg, args...)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	sampler := r.Sampler
-	if sampler == nil {
-		sampler = &Sampler{}
-	}
-	// Note: as in Run, Pdeathsig fires when the forking thread ends.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	harness0 := processCPUSeconds()
-	start := time.Now()
-	res.Start = start.UTC()
-	if err := cmd.Start(); err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", ffmpeg, err))
 	}
-	pgid := cmd.Process.Pid
-	sampling := sampler.Start(pgid)
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	var timer <-chan time.Time
-	if timeout > 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		timer = tm.C
-	}
-	var killedFor Status
-	var waitErr error
-	select {
-	case waitErr = <-waited:
-	case <-timer:
-		killedFor = StatusTimeout
-		killTree(pgid)
-		waitErr = <-waited
-	case <-ctx.Done():
-		killedFor = StatusInterrupted
-		killTree(pgid)
-		waitErr = <-waited
-	}
-	end := time.Now()
-	killGroup(pgid)
-	res.Resources, res.Series = sampling.Stop()
-	res.End = end.UTC()
-	res.ElapsedSeconds = end.Sub(start).Seconds()
-	res.Resources.HarnessCPUSeconds = processCPUSeconds() - harness0
-	res.ExitCode = -1
-	if ps := cmd.ProcessState; ps != nil {
-		res.ExitCode = ps.ExitCode()
-		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			res.Signal = signalName(ws.Signal())
-		}
-		if cpus := res.Env.cpus(); cpus > 0 && res.ElapsedSeconds > 0 {
-			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
-			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
-			res.Resources.CPUUtilMax = max(res.Resources.CPUUtilMax, res.Resources.CPUUtilMean)
-		}
-	}
-	tail := readTail(stderrPath, stderrTailBytes)
+	killedFor, waitErr, tail := sup.killedFor, sup.waitErr, sup.tail
 	switch {
 	case killedFor == StatusTimeout:
 		res.Status = StatusTimeout
@@ -275,7 +208,7 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 			res.Error += ": " + l
 		}
 	default:
-		m, err := referenceMetrics(progressPath, stderrPath, res.ElapsedSeconds)
+		m, err := referenceMetrics(progressPath, filepath.Join(dir, "stderr.log"), res.ElapsedSeconds)
 		if err != nil {
 			res.Status = StatusFailed
 			res.Error = "reference workload (ffmpeg) exited 0 but " + err.Error()
