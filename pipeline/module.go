@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -94,6 +93,3 @@ func escapeModulePath(p string) string {
 	}
 	return b.String()
 }
-
-// ErrNoCascade is returned when no cascade file can be found.
-var ErrNoCascade = errors.New("no PICO cascade")

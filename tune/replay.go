@@ -207,3 +207,21 @@ func Median(xs []float64) float64 {
 func GoalOf(spec *sweeps.Spec) Goal {
 	return Goal{Minimize: spec.Objective.Direction == sweeps.Minimize}
 }
+
+// StartPoint returns the spec's base config as a point of its space, where
+// coordinate search starts: for each axis the index of the base config's
+// value, else the axis's middle.
+func StartPoint(spec *sweeps.Spec) Point {
+	base := spec.Base.Map()
+	space := SpaceOf(spec)
+	p := make(Point, len(space.Axes))
+	for i, a := range space.Axes {
+		p[i] = (len(a.Values) - 1) / 2
+		if v, ok := base[a.Name]; ok {
+			if j := slices.IndexFunc(a.Values, func(x any) bool { return sameValue(x, v) }); j >= 0 {
+				p[i] = j
+			}
+		}
+	}
+	return p
+}

@@ -43,7 +43,7 @@ func TestReplayRecordedGrid(t *testing.T) {
 				o := DefaultOptions()
 				o.Seed, o.MaxRepeats = seed+1, rec.RunsPerPoint()
 				o.Repeats = DefaultRepeats(name, rec.RunsPerPoint())
-				o.Start = basePoint(spec)
+				o.Start = StartPoint(spec)
 				st, _ := Lookup(name)
 				res, err := st.Search(context.Background(), ev.Space(), ev, goal, budget, o)
 				if err != nil {
@@ -64,20 +64,4 @@ func TestReplayRecordedGrid(t *testing.T) {
 			}
 		})
 	}
-}
-
-// basePoint is the spec's base config as a point (coordinate's start).
-func basePoint(spec *sweeps.Spec) Point {
-	base := spec.Base.Map()
-	s := SpaceOf(spec)
-	p := make(Point, len(s.Axes))
-	for i, a := range s.Axes {
-		p[i] = (len(a.Values) - 1) / 2
-		for j, v := range a.Values {
-			if sameValue(v, base[a.Name]) {
-				p[i] = j
-			}
-		}
-	}
-	return p
 }

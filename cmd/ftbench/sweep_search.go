@@ -82,8 +82,7 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 	}
 	space := tune.SpaceOf(spec)
 	o := tune.DefaultOptions()
-	o.Seed, o.Repeats, o.LatinHypercube, o.Start = uint64(s.Seed), searchRepeats(spec), s.LatinHypercube, start0(spec, space)
-	o.MaxRepeats = 0
+	o.Seed, o.Repeats, o.LatinHypercube, o.Start = uint64(s.Seed), searchRepeats(spec), s.LatinHypercube, tune.StartPoint(spec)
 	if s.StallSteps > 0 {
 		o.StallSteps = s.StallSteps
 	}
@@ -121,6 +120,3 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 		time.Since(start).Round(time.Second), best, res.Stopped)
 	return nil
 }
-
-// start0 returns the base config's point, where coordinate search starts.
-func start0(spec *sweeps.Spec, space tune.Space) tune.Point { return start(spec, space) }

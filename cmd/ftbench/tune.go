@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"text/tabwriter"
 
 	"github.com/ftbench/ftbench/runner"
@@ -106,7 +105,7 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "grid best: %s = %.4g %s\n\n", space.Label(bestP), bestV, spec.Objective.Metric)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "strategy\tseeds\truns (median)\tconfigs (median)\tbest found (median)\tvs grid best\twithin 5%\tmost chosen")
-	start := start(spec, space)
+	start := tune.StartPoint(spec)
 	for _, name := range names {
 		st, _ := tune.Lookup(name)
 		var spent, configs, found []float64
@@ -168,20 +167,4 @@ func withinFraction(v, best, f float64) bool {
 	}
 	d := (v - best) / best
 	return d >= -f && d <= f
-}
-
-// start returns the base config's point, where coordinate search starts:
-// for each axis the index of the base config's value, else the middle.
-func start(spec *sweeps.Spec, space tune.Space) tune.Point {
-	base := spec.Base.Map()
-	p := make(tune.Point, len(space.Axes))
-	for i, a := range space.Axes {
-		p[i] = (len(a.Values) - 1) / 2
-		if v, ok := base[a.Name]; ok {
-			if j := slices.IndexFunc(a.Values, func(x any) bool { return fmt.Sprint(x) == fmt.Sprint(v) }); j >= 0 {
-				p[i] = j
-			}
-		}
-	}
-	return p
 }
