@@ -8,6 +8,7 @@ package pipeline
 /*
 #cgo pkg-config: libavutil libswscale libavcodec libavformat
 #include <libavutil/frame.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/avutil.h>
 #include <libswscale/swscale.h>
@@ -43,6 +44,14 @@ static int ft_luma(struct SwsContext *c, const AVFrame *src, uint8_t *dst, int d
 	return sws_scale(c, sp, ss, 0, src->height, dp, ds);
 }
 
+// ft_hw_download copies a GPU frame into dst (allocated in the hardware
+// frames' software format) with its properties.
+static int ft_hw_download(AVFrame *dst, const AVFrame *src) {
+	int ret = av_hwframe_transfer_data(dst, src, 0);
+	if (ret < 0) return ret;
+	return av_frame_copy_props(dst, src);
+}
+
 static uint8_t *ft_plane(const AVFrame *f, int i) { return f->data[i]; }
 static int ft_linesize(const AVFrame *f, int i) { return f->linesize[i]; }
 static int64_t ft_best_effort_ts(const AVFrame *f) { return f->best_effort_timestamp; }
@@ -69,6 +78,14 @@ func cFrame(f *astiav.Frame) *C.AVFrame { return (*C.AVFrame)(f.UnsafePointer())
 func cropRef(dst, src *astiav.Frame, c Crop) error {
 	if ret := C.ft_crop(cFrame(dst), cFrame(src), C.int(c.X), C.int(c.Y), C.int(c.W), C.int(c.H)); ret < 0 {
 		return fmt.Errorf("cropping frame to %dx%d+%d+%d: %w", c.W, c.H, c.X, c.Y, astiav.Error(ret))
+	}
+	return nil
+}
+
+// hwDownload copies the GPU frame src into dst, timestamps included.
+func hwDownload(dst, src *astiav.Frame) error {
+	if ret := C.ft_hw_download(cFrame(dst), cFrame(src)); ret < 0 {
+		return astiav.Error(ret)
 	}
 	return nil
 }

@@ -38,21 +38,23 @@ type Config struct {
 	ClampProcesses bool    `toml:"clamp_processes" json:"clamp_processes" doc:"When processes exceeds what the memory plan allows: true = run with the planned count and say so, false = refuse."`
 
 	// Decode.
-	DecoderThreads int `toml:"decoder_threads" json:"decoder_threads" doc:"FFmpeg decoder threads (0 = FFmpeg picks, usually one per core)."`
+	DecoderThreads int    `toml:"decoder_threads" json:"decoder_threads" doc:"FFmpeg decoder threads (0 = FFmpeg picks, usually one per core)."`
+	HWAccel        string `toml:"hwaccel" json:"hwaccel" doc:"Video decoding: \"none\" (the CPU) or \"cuda\" (NVDEC through FFmpeg's CUDA hwaccel; frames come back to host memory as NV12). Without a CUDA device, or for a codec or pixel format NVDEC cannot take, the CPU decodes and metrics.json says why."`
 
 	// Detect.
-	Detector       string  `toml:"detector" json:"detector" doc:"Face detector backend: \"pico\" (CPU, PICO cascade, fast scan), \"pigo\" (the same cascade through pigo's own RunCascade, for reference) or \"cuda\" (the cascade on the GPU; needs a build with -tags cuda)."`
-	Cascade        string  `toml:"cascade" json:"cascade" doc:"Path of the PICO cascade file; empty = cascade/facefinder of the pigo module go.mod pins."`
-	DetectWidth    int     `toml:"detect_width" json:"detect_width" doc:"Width in pixels of the scaled luma plane the detector sees (0 = source width; larger than the source upscales small videos)."`
-	DetectInterval int     `toml:"detect_interval" json:"detect_interval" doc:"Run the detector on every Nth frame; the tracker carries boxes in between."`
-	FullScan       int     `toml:"full_scan_interval" json:"full_scan_interval" doc:"Frames between full-frame scans while faces are tracked (the first frame of every batch is always scanned whole); in between the detector scans only around the faces it last found (0 = always scan the whole frame)."`
-	Batch          int     `toml:"batch" json:"batch" doc:"Frames handed to the detector per call."`
-	MinFace        float64 `toml:"min_face" json:"min_face" doc:"Smallest face searched, as a fraction of the detection image's shorter side."`
-	MaxFace        float64 `toml:"max_face" json:"max_face" doc:"Largest face searched, as a fraction of the detection image's shorter side."`
-	ShiftFactor    float64 `toml:"shift_factor" json:"shift_factor" doc:"PICO window step as a fraction of the window size."`
-	ScaleFactor    float64 `toml:"scale_factor" json:"scale_factor" doc:"PICO scale step between window sizes (> 1)."`
-	ClusterIoU     float64 `toml:"cluster_iou" json:"cluster_iou" doc:"IoU above which raw PICO windows are merged into one detection."`
-	MinScore       float64 `toml:"min_score" json:"min_score" doc:"Smallest clustered PICO score kept as a face."`
+	Detector       string    `toml:"detector" json:"detector" doc:"Face detector backend: \"pico\" (CPU, PICO cascade, fast scan), \"pigo\" (the same cascade through pigo's own RunCascade, for reference) or \"cuda\" (the cascade on the GPU; needs a build with -tags cuda)."`
+	Cascade        string    `toml:"cascade" json:"cascade" doc:"Path of the PICO cascade file; empty = cascade/facefinder of the pigo module go.mod pins."`
+	DetectWidth    int       `toml:"detect_width" json:"detect_width" doc:"Width in pixels of the scaled luma plane the detector sees (0 = source width; larger than the source upscales small videos)."`
+	DetectInterval int       `toml:"detect_interval" json:"detect_interval" doc:"Run the detector on every Nth frame; the tracker carries boxes in between."`
+	FullScan       int       `toml:"full_scan_interval" json:"full_scan_interval" doc:"Frames between full-frame scans while faces are tracked (the first frame of every batch is always scanned whole); in between the detector scans only around the faces it last found (0 = always scan the whole frame)."`
+	Batch          BatchSize `toml:"batch" json:"batch" doc:"Frames handed to the detector per call, or \"auto\": sized from the free VRAM the driver reports (cuda) or the CPU's last-level cache (pico, pigo), and from the memory planner's RAM share, never above batch_max; with cuda, halved whenever a GPU allocation fails."`
+	BatchMax       int       `toml:"batch_max" json:"batch_max" doc:"Largest batch that batch = \"auto\" may choose."`
+	MinFace        float64   `toml:"min_face" json:"min_face" doc:"Smallest face searched, as a fraction of the detection image's shorter side."`
+	MaxFace        float64   `toml:"max_face" json:"max_face" doc:"Largest face searched, as a fraction of the detection image's shorter side."`
+	ShiftFactor    float64   `toml:"shift_factor" json:"shift_factor" doc:"PICO window step as a fraction of the window size."`
+	ScaleFactor    float64   `toml:"scale_factor" json:"scale_factor" doc:"PICO scale step between window sizes (> 1)."`
+	ClusterIoU     float64   `toml:"cluster_iou" json:"cluster_iou" doc:"IoU above which raw PICO windows are merged into one detection."`
+	MinScore       float64   `toml:"min_score" json:"min_score" doc:"Smallest clustered PICO score kept as a face."`
 
 	// Track.
 	TrackIoU       float64 `toml:"track_iou" json:"track_iou" doc:"Smallest IoU for a detection to continue a track."`
@@ -91,11 +93,13 @@ func DefaultConfig() Config {
 		ClampProcesses: true,
 
 		DecoderThreads: 0,
+		HWAccel:        HWAccelNone,
 		Detector:       "pico",
 		DetectWidth:    320,
 		DetectInterval: 2,
 		FullScan:       30,
 		Batch:          16,
+		BatchMax:       256,
 		MinFace:        0.15,
 		MaxFace:        0.9,
 		ShiftFactor:    0.1,
@@ -167,6 +171,8 @@ type Field struct {
 	Key  string       // TOML key
 	Kind reflect.Kind // reflect.Int, reflect.Float64, reflect.String or reflect.Bool
 	Doc  string
+	// Auto marks an integer field that also takes the string "auto".
+	Auto bool
 }
 
 // Fields lists every config key in declaration order.
@@ -179,7 +185,7 @@ func Fields() []Field {
 		if kind == reflect.Int64 {
 			kind = reflect.Int // byte counts: integers like any other
 		}
-		out = append(out, Field{Key: f.Tag.Get("toml"), Kind: kind, Doc: f.Tag.Get("doc")})
+		out = append(out, Field{Key: f.Tag.Get("toml"), Kind: kind, Doc: f.Tag.Get("doc"), Auto: f.Type == batchSizeType})
 	}
 	return out
 }
@@ -285,6 +291,8 @@ func (c Config) Validate() error {
 		return bad("memory_margin", "must be in [0, 1), got %g", c.MemoryMargin)
 	case c.DecoderThreads < 0:
 		return bad("decoder_threads", "must be >= 0, got %d", c.DecoderThreads)
+	case c.HWAccel != HWAccelNone && c.HWAccel != HWAccelCUDA:
+		return bad("hwaccel", "unknown hwaccel %q (want \"none\" or \"cuda\")", c.HWAccel)
 	case c.Detector != "pico" && c.Detector != "pigo" && c.Detector != "cuda":
 		return bad("detector", "unknown detector %q (want \"pico\", \"pigo\" or \"cuda\")", c.Detector)
 	case c.DetectWidth != 0 && (c.DetectWidth < 32 || c.DetectWidth > 4096):
@@ -293,17 +301,22 @@ func (c Config) Validate() error {
 		return bad("detect_interval", "must be >= 1, got %d", c.DetectInterval)
 	case c.FullScan < 0:
 		return bad("full_scan_interval", "must be >= 0, got %d", c.FullScan)
-	case c.Batch < 1:
-		return bad("batch", "must be >= 1, got %d", c.Batch)
-	case c.Batch > maxInFlight || c.DetectInterval > maxInFlight || c.Batch*c.DetectInterval > maxInFlight:
+	case c.Batch < 0:
+		return bad("batch", "must be >= 1 or \"auto\", got %d", c.Batch)
+	case c.BatchMax < 1 || c.BatchMax > maxInFlight:
+		return bad("batch_max", "must be in 1..%d, got %d", maxInFlight, c.BatchMax)
+	case c.Batch.Max(c.BatchMax) > maxInFlight || c.DetectInterval > maxInFlight || c.Batch.Max(c.BatchMax)*c.DetectInterval > maxInFlight:
 		// Note: the queues between stages hold batch x detect_interval
 		// frames and are allocated up front: batch = 100000000 died out of
 		// memory before the first frame.
-		key := "batch"
-		if c.DetectInterval > c.Batch {
+		key, b := "batch", c.Batch.Max(c.BatchMax)
+		if c.Batch == BatchAuto {
+			key = "batch_max"
+		}
+		if c.DetectInterval > b {
 			key = "detect_interval"
 		}
-		return bad(key, "batch x detect_interval (%d x %d) frames are held in flight; at most %d", c.Batch, c.DetectInterval, maxInFlight)
+		return bad(key, "batch x detect_interval (%d x %d) frames are held in flight; at most %d", b, c.DetectInterval, maxInFlight)
 	case !(c.MinFace > 0 && c.MinFace <= 1):
 		return bad("min_face", "must be in (0, 1], got %g", c.MinFace)
 	case !(c.MaxFace >= c.MinFace && c.MaxFace <= 1):
@@ -386,8 +399,29 @@ func (c Config) With(values map[string]any) (Config, error) {
 }
 
 func setField(f reflect.Value, val any) error {
+	if f.Type() == batchSizeType {
+		switch x := val.(type) {
+		case BatchSize:
+			f.SetInt(int64(x))
+			return nil
+		case string:
+			b, err := parseBatch(x)
+			if err != nil {
+				return err
+			}
+			f.SetInt(int64(b))
+			return nil
+		}
+	}
 	switch f.Kind() {
 	case reflect.Int, reflect.Int64:
+		if f.Type() == batchSizeType {
+			// Note: 0 is how a Config holds "auto"; a file or an axis
+			// that says 0 means a batch of nothing, an error.
+			if n, ok := val.(int); ok && n == 0 || val == int64(0) || val == float64(0) {
+				return fmt.Errorf(`must be >= 1 or "auto", got 0`)
+			}
+		}
 		switch x := val.(type) {
 		case int:
 			f.SetInt(int64(x))
@@ -464,6 +498,11 @@ func (c Config) WriteTOML(header string) []byte {
 
 func tomlValue(v any) string {
 	switch x := v.(type) {
+	case BatchSize:
+		if x == BatchAuto {
+			return `"auto"`
+		}
+		return strconv.Itoa(int(x))
 	case string:
 		return tomlString(x)
 	case float64:

@@ -12,6 +12,7 @@ import "C"
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -264,14 +265,28 @@ func (d *CUDA) ensureBuffers(pix, out int64) error {
 			C.ft_host_free(*hp)
 			*hp = nil
 		}
+		*dcap, *hcap = 0, 0 // a failed allocation below leaves nothing
+		// Note: out of memory is ErrOutOfMemory, so that batch = "auto"
+		// halves the batch and tries again, and a worker that fails even
+		// at one frame makes the planner back off the process count.
 		var err error
 		if *dp, err = cu.MemAlloc(n); err != nil {
-			return fmt.Errorf("detector cuda: allocating %s on the GPU: %v", FormatBytes(n), err)
+			*dp = 0
+			if errors.Is(err, cu.OutOfMemory) {
+				err = fmt.Errorf("%v: %w", err, ErrOutOfMemory)
+			}
+			return fmt.Errorf("detector cuda: allocating %s on the GPU: %w", FormatBytes(n), err)
 		}
 		var r C.CUresult
 		if *hp = C.ft_host_alloc(C.size_t(n), &r); r != C.CUDA_SUCCESS {
 			*hp = nil
-			return fmt.Errorf("detector cuda: allocating %s of pinned memory: error %d", FormatBytes(n), int(r))
+			cu.MemFree(*dp)
+			*dp = 0
+			err := fmt.Errorf("error %d", int(r))
+			if r == C.CUDA_ERROR_OUT_OF_MEMORY {
+				err = fmt.Errorf("OutOfMemory: %w", ErrOutOfMemory)
+			}
+			return fmt.Errorf("detector cuda: allocating %s of pinned memory: %w", FormatBytes(n), err)
 		}
 		*dcap, *hcap = n, n
 		return nil

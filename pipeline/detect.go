@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 
 	pigo "github.com/esimov/pigo/core"
 )
@@ -69,7 +70,39 @@ func LoadCascade(path string) (*Cascade, []byte, error) {
 
 // NewDetector returns the detector cfg.Detector names, on the cascade
 // file's bytes. A detector is not safe for concurrent use.
+//
+// FTBENCH_INJECT_DETECT_OOM=N makes every detector call on more than N
+// frames fail with ErrOutOfMemory, as a device with room for N frames
+// would: the fault-injection hook the batch = "auto" tests use.
 func NewDetector(cfg Config, cascadeData []byte) (Detector, error) {
+	d, err := newDetector(cfg, cascadeData)
+	if err != nil {
+		return nil, err
+	}
+	if s := os.Getenv("FTBENCH_INJECT_DETECT_OOM"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("FTBENCH_INJECT_DETECT_OOM=%q: want a number of frames", s)
+		}
+		d = oomInjector{d, n}
+	}
+	return d, nil
+}
+
+// oomInjector fails batches larger than room with ErrOutOfMemory.
+type oomInjector struct {
+	Detector
+	room int
+}
+
+func (d oomInjector) Detect(frames []Luma, out [][]Detection) error {
+	if len(frames) > d.room {
+		return fmt.Errorf("%d frames do not fit in room for %d (injected by FTBENCH_INJECT_DETECT_OOM): %w", len(frames), d.room, ErrOutOfMemory)
+	}
+	return d.Detector.Detect(frames, out)
+}
+
+func newDetector(cfg Config, cascadeData []byte) (Detector, error) {
 	if cfg.Detector == "cuda" {
 		return newCUDADetector(cfg, cascadeData)
 	}

@@ -28,15 +28,25 @@ type source struct {
 	// announced them; a frame that differs is an error (see decodeAll).
 	width, height int
 	pixFmt        astiav.PixelFormat
+	// hwFmt is the decoder's hardware pixel format when it decodes on the
+	// GPU (NVDEC), PixelFormatNone otherwise; hwNote says why a requested
+	// hwaccel is not used.
+	hwFmt  astiav.PixelFormat
+	hwNote string
+	// hwFrame receives a GPU frame before it is downloaded.
+	hwFrame *astiav.Frame
 }
 
-func openSource(path string, threads int) (*source, error) {
+// openSource opens path for decoding with threads frame threads; hwaccel
+// "cuda" decodes on the GPU (NVDEC) when the machine and the codec allow,
+// and otherwise on the CPU, with the reason in s.hwNote.
+func openSource(path string, threads int, hwaccel string) (*source, error) {
 	if st, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
 	} else if st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory, not a video", path)
 	}
-	s := &source{path: path, fc: astiav.AllocFormatContext()}
+	s := &source{path: path, fc: astiav.AllocFormatContext(), hwFmt: astiav.PixelFormatNone}
 	if s.fc == nil {
 		return nil, errors.New("ffmpeg: cannot allocate a format context")
 	}
@@ -80,6 +90,9 @@ func openSource(path string, threads int) (*source, error) {
 	s.dec.SetTimeBase(s.video.TimeBase())
 	s.dec.SetThreadCount(threads)
 	s.dec.SetThreadType(astiav.ThreadTypeFrame)
+	if hwaccel == HWAccelCUDA {
+		s.setupCUDA(codec)
+	}
 	if err := s.dec.Open(codec, nil); err != nil {
 		s.close()
 		return nil, fmt.Errorf("%s: cannot open the %s decoder: %v", path, codec.Name(), err)
@@ -93,6 +106,12 @@ func openSource(path string, threads int) (*source, error) {
 	s.frames = s.video.NbFrames()
 	s.rotation = streamRotation(s.video)
 	s.width, s.height, s.pixFmt = s.dec.Width(), s.dec.Height(), s.dec.PixelFormat()
+	if s.hwFmt != astiav.PixelFormatNone {
+		// Frames come back from the GPU as NV12 (setupCUDA only takes
+		// 8-bit 4:2:0), which the scaler, the crop and x264 take as is.
+		s.pixFmt = astiav.PixelFormatNv12
+		s.hwFrame = astiav.AllocFrame()
+	}
 	if s.pixFmt == astiav.PixelFormatNone {
 		// Note: FFmpeg could not decode a frame while probing (a file cut
 		// short whose index came first): swscale asserts on this format.
@@ -103,12 +122,72 @@ func openSource(path string, threads int) (*source, error) {
 	return s, nil
 }
 
+// hwaccel says where this source decodes: "cuda" or "none".
+func (s *source) hwaccel() string {
+	if s.hwFmt != astiav.PixelFormatNone {
+		return HWAccelCUDA
+	}
+	return HWAccelNone
+}
+
+// HWAccel values.
+const (
+	HWAccelNone = "none"
+	HWAccelCUDA = "cuda"
+)
+
+// setupCUDA asks the decoder to decode on the GPU through FFmpeg's CUDA
+// hwaccel (NVDEC), before it opens. When the codec, the stream or the
+// machine cannot, decoding stays on the CPU and hwNote says why.
+func (s *source) setupCUDA(codec *astiav.Codec) {
+	name := codec.Name()
+	hwFmt := astiav.PixelFormatNone
+	for _, hc := range codec.HardwareConfigs() {
+		if hc.HardwareDeviceType() == astiav.HardwareDeviceTypeCUDA && hc.MethodFlags().Has(astiav.CodecHardwareConfigMethodFlagHwDeviceCtx) {
+			hwFmt = hc.PixelFormat()
+		}
+	}
+	if hwFmt == astiav.PixelFormatNone {
+		s.hwNote = fmt.Sprintf("hwaccel cuda: FFmpeg's %s decoder has no CUDA hwaccel; decoded on the CPU", name)
+		return
+	}
+	if pf := s.video.CodecParameters().PixelFormat(); pf != astiav.PixelFormatYuv420P && pf != astiav.PixelFormatYuvj420P {
+		s.hwNote = fmt.Sprintf("hwaccel cuda: the video is %s; NVDEC decoding is used for 8-bit 4:2:0 only; decoded on the CPU", pf)
+		return
+	}
+	hdc, err := astiav.CreateHardwareDeviceContext(astiav.HardwareDeviceTypeCUDA, "", nil)
+	if err != nil {
+		s.hwNote = fmt.Sprintf("hwaccel cuda: no CUDA device (%v); decoded on the CPU", err)
+		return
+	}
+	s.dec.SetHardwareDeviceContext(hdc)
+	s.dec.SetPixelFormatCallback(func(pfs []astiav.PixelFormat) astiav.PixelFormat {
+		for _, pf := range pfs {
+			if pf == hwFmt {
+				return pf
+			}
+		}
+		// Note: FFmpeg lists the software format last; a stream NVDEC
+		// cannot take (a profile the GPU lacks) decodes on the CPU, and
+		// decodeAll reports the change of format.
+		return pfs[len(pfs)-1]
+	})
+	s.hwFmt = hwFmt
+}
+
 func (s *source) close() {
+	if s.hwFrame != nil {
+		s.hwFrame.Free()
+		s.hwFrame = nil
+	}
 	if s.pkt != nil {
 		s.pkt.Free()
 		s.pkt = nil
 	}
 	if s.dec != nil {
+		if s.hwFmt != astiav.PixelFormatNone {
+			s.dec.SetPixelFormatCallback(nil)
+		}
 		s.dec.Free()
 		s.dec = nil
 	}
@@ -126,13 +205,26 @@ func (s *source) decodeAll(newFrame func() *astiav.Frame, release func(*astiav.F
 	receive := func() error {
 		for {
 			f := newFrame()
-			err := s.dec.ReceiveFrame(f)
+			into := f
+			if s.hwFrame != nil {
+				into = s.hwFrame
+			}
+			err := s.dec.ReceiveFrame(into)
 			if err != nil {
 				release(f)
 				if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
 					return nil
 				}
 				return fmt.Errorf("%s: corrupt video: %v", s.path, err)
+			}
+			if into != f {
+				// Download the GPU frame (NV12) into f, with its timestamps.
+				err := hwDownload(f, into)
+				into.Unref()
+				if err != nil {
+					release(f)
+					return fmt.Errorf("%s: downloading a frame from the GPU: %v", s.path, err)
+				}
 			}
 			if f.Width() != s.width || f.Height() != s.height || f.PixelFormat() != s.pixFmt {
 				// Note: the scaler, the crop and the encoder are set up for

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Stage names used as keys of Metrics.Stages.
@@ -38,21 +39,28 @@ type Metrics struct {
 	Waits        map[string]float64 `json:"waits,omitempty"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
 	Config       Config             `json:"config"`
-	Quality      *Quality           `json:"quality,omitempty"`
+	// Batch says how batch = "auto" was sized and shrunk; absent for a
+	// fixed batch.
+	Batch   *BatchPlan `json:"batch_plan,omitempty"`
+	Quality *Quality   `json:"quality,omitempty"`
 
-	Width        int      `json:"width"`
-	Height       int      `json:"height"`
-	CropWidth    int      `json:"crop_width"`
-	CropHeight   int      `json:"crop_height"`
-	InputFPS     float64  `json:"input_fps"`
-	DetectFrames int      `json:"detect_frames"` // frames the detector ran on
-	Detections   int      `json:"detections"`
-	Tracks       int      `json:"tracks"`       // distinct track ids
-	FacesFrames  int      `json:"faces_frames"` // frames with a primary face
-	AudioCopied  bool     `json:"audio_copied"`
-	Decoder      string   `json:"decoder"`
-	EncoderName  string   `json:"encoder_name"`
-	Notes        []string `json:"notes,omitempty"`
+	Width        int     `json:"width"`
+	Height       int     `json:"height"`
+	CropWidth    int     `json:"crop_width"`
+	CropHeight   int     `json:"crop_height"`
+	InputFPS     float64 `json:"input_fps"`
+	DetectFrames int     `json:"detect_frames"` // frames the detector ran on
+	Detections   int     `json:"detections"`
+	Tracks       int     `json:"tracks"`       // distinct track ids
+	FacesFrames  int     `json:"faces_frames"` // frames with a primary face
+	AudioCopied  bool    `json:"audio_copied"`
+	Decoder      string  `json:"decoder"`
+	// DecodeHWAccel is where the video was decoded: "cuda" (NVDEC),
+	// "none" (the CPU), or "mixed" when the passes of a phased run differ;
+	// Notes say why a requested hwaccel was not used.
+	DecodeHWAccel string   `json:"decode_hwaccel"`
+	EncoderName   string   `json:"encoder_name"`
+	Notes         []string `json:"notes,omitempty"`
 
 	// Phased runs (processes > 1 or encode_workers > 1).
 	Workers  []WorkerMetrics `json:"workers,omitempty"` // one per segment attempt
@@ -74,7 +82,11 @@ type WorkerMetrics struct {
 	Stages      map[string]float64 `json:"stages,omitempty"`
 	Waits       map[string]float64 `json:"waits,omitempty"`
 	PeakRSS     int64              `json:"peak_rss_bytes,omitempty"`
-	Error       string             `json:"error,omitempty"`
+	Batch       *BatchPlan         `json:"batch_plan,omitempty"`
+	// Notes and DecodeHWAccel are the worker's pass's, as in Metrics.
+	Notes         []string `json:"notes,omitempty"`
+	DecodeHWAccel string   `json:"decode_hwaccel,omitempty"`
+	Error         string   `json:"error,omitempty"`
 }
 
 // ScalingEvent records the process count backing off after a worker ran
@@ -123,4 +135,23 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("%s: cannot write: %w", path, unwrapPathError(err))
 	}
 	return nil
+}
+
+// addWorker records a finished worker: its figures, its batch plan, its
+// notes (each once) and where it decoded.
+func (m *Metrics) addWorker(w WorkerMetrics) {
+	m.Workers = append(m.Workers, w)
+	m.Batch = mergeBatchPlans(m.Batch, w.Batch)
+	for _, n := range w.Notes {
+		if !slices.Contains(m.Notes, n) {
+			m.Notes = append(m.Notes, n)
+		}
+	}
+	switch {
+	case w.DecodeHWAccel == "":
+	case m.DecodeHWAccel == "":
+		m.DecodeHWAccel = w.DecodeHWAccel
+	case m.DecodeHWAccel != w.DecodeHWAccel:
+		m.DecodeHWAccel = "mixed"
+	}
 }

@@ -282,3 +282,127 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportMetric(dAllocs/float64(b.N), "allocs/frame")
 	b.ReportMetric(dBytes/float64(b.N), "B/frame")
 }
+
+// TestBatchAutoShrinksOnOutOfMemory runs batch = "auto" on a "device" with
+// room for 3 frames (FTBENCH_INJECT_DETECT_OOM): the batch is sized, then
+// halved until it fits, the run completes with every frame and its face,
+// and metrics.json says what happened. A fixed batch is not second-guessed:
+// the same failure fails the run.
+func TestBatchAutoShrinksOnOutOfMemory(t *testing.T) {
+	clip := testClip(t, "face_360p")
+	t.Setenv("FTBENCH_INJECT_DETECT_OOM", "3")
+	for _, procs := range []int{1, 2} {
+		r := runWith(t, clip, func(c *pipeline.Config) {
+			c.Batch = pipeline.BatchAuto
+			c.Processes = procs
+			c.MemoryBudget = 64 << 30
+		})
+		p := r.m.Batch
+		if p == nil {
+			t.Fatalf("processes=%d: no batch_plan in the metrics", procs)
+		}
+		if p.Chosen <= 3 || p.Final > 3 || p.Final < 1 || len(p.Shrinks) == 0 || !strings.Contains(p.Shrinks[0].Error, "out of memory") {
+			t.Errorf("processes=%d: plan %+v, want a batch > 3 halved to <= 3", procs, p)
+		}
+		if r.m.Config.Batch != pipeline.BatchAuto {
+			t.Errorf("processes=%d: metrics config batch %v, want auto (the plan holds the chosen one)", procs, r.m.Config.Batch)
+		}
+		if got := framePts(t, r.out); len(got) != clip.Frames {
+			t.Errorf("processes=%d: output has %d frames, want %d", procs, len(got), clip.Frames)
+		}
+		if r.m.Quality == nil || r.m.Quality.HitRate < 0.9 {
+			t.Errorf("processes=%d: quality %+v, want hit rate >= 0.9", procs, r.m.Quality)
+		}
+		b, _ := json.Marshal(r.m)
+		if !strings.Contains(string(b), `"batch_plan":{"chosen":`) || !strings.Contains(string(b), `"batch":"auto"`) {
+			t.Errorf("processes=%d: metrics.json lacks the batch plan: %.300s", procs, b)
+		}
+	}
+
+	cfg := pipeline.DefaultConfig()
+	cfg.Batch = 16
+	dir := t.TempDir()
+	_, err := pipeline.Run(context.Background(), pipeline.Options{Input: clip.Video, Output: filepath.Join(dir, "out.mp4"), Config: cfg})
+	if err == nil || !strings.Contains(err.Error(), "out of memory") {
+		t.Errorf("fixed batch 16 with room for 3: %v, want out of memory", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("a failed run left %v", left)
+	}
+}
+
+// TestNV12FramesEncodeAsIs runs the pipeline on the same video as yuv420p
+// (H.264) and as NV12 (rawvideo, the layout NVDEC frames come back in):
+// the NV12 frames go through the luma scaler, the crop and x264 without a
+// conversion, and the outputs are frame-for-frame identical.
+func TestNV12FramesEncodeAsIs(t *testing.T) {
+	clip := testClip(t, "face_360p")
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("the ffmpeg CLI is not installed (scripts/install-deps.sh installs it)")
+	}
+	// Note: NUT keeps the timestamps exact (Matroska rounds them to
+	// milliseconds, and x264's rate control weighs frame durations).
+	nv12 := filepath.Join(t.TempDir(), "face_360p_nv12.nut")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", clip.Video, "-pix_fmt", "nv12", "-c:v", "rawvideo", "-an", nv12).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	a := runWith(t, clip, func(c *pipeline.Config) {})
+	nclip := clip
+	nclip.Video = nv12
+	b := runWith(t, nclip, func(c *pipeline.Config) {})
+	if !strings.Contains(b.m.Decoder, "nv12") {
+		t.Fatalf("decoder %q: the input did not decode as NV12", b.m.Decoder)
+	}
+	for i := range a.tracks.Frames {
+		if !reflect.DeepEqual(a.tracks.Frames[i].Detections, b.tracks.Frames[i].Detections) || a.tracks.Frames[i].Crop != b.tracks.Frames[i].Crop {
+			t.Fatalf("frame %d: detections or crop differ between yuv420p and NV12", i)
+		}
+	}
+	// The pictures' checksums, in order.
+	md5 := func(path string) []string {
+		out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-map", "0:v", "-f", "framemd5", "-").Output()
+		if err != nil {
+			t.Fatalf("ffmpeg framemd5 %s: %v", path, err)
+		}
+		var sums []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if f := strings.Split(line, ","); len(f) == 6 && !strings.HasPrefix(line, "#") {
+				sums = append(sums, strings.TrimSpace(f[5]))
+			}
+		}
+		return sums
+	}
+	if ma, mb := md5(a.out), md5(b.out); !reflect.DeepEqual(ma, mb) || len(ma) != clip.Frames {
+		t.Errorf("outputs differ picture by picture, or lack frames: %d and %d frames, first %.3q and %.3q", len(ma), len(mb), ma, mb)
+	}
+}
+
+// TestHWAccelCUDA asks for NVDEC decoding. Without a CUDA device the CPU
+// decodes, and metrics.json says so and why; on a GPU host the frames come
+// from NVDEC and the run is as complete as on the CPU.
+func TestHWAccelCUDA(t *testing.T) {
+	clip := testClip(t, "face_360p")
+	r := runWith(t, clip, func(c *pipeline.Config) { c.HWAccel = pipeline.HWAccelCUDA })
+	switch r.m.DecodeHWAccel {
+	case "cuda":
+		t.Log("decoded with NVDEC")
+	case "none":
+		if len(r.m.Notes) == 0 || !strings.HasPrefix(r.m.Notes[0], "hwaccel cuda: ") || !strings.Contains(r.m.Notes[0], "decoded on the CPU") {
+			t.Errorf("CPU fallback without a note saying why: %q", r.m.Notes)
+		}
+		t.Logf("fell back: %s", r.m.Notes[0])
+	default:
+		t.Fatalf("decode_hwaccel %q", r.m.DecodeHWAccel)
+	}
+	if got := framePts(t, r.out); len(got) != clip.Frames {
+		t.Errorf("output has %d frames, want %d", len(got), clip.Frames)
+	}
+	if r.m.Quality == nil || r.m.Quality.HitRate < 0.9 {
+		t.Errorf("quality %+v", r.m.Quality)
+	}
+	// Segment workers carry the decision and the note to the run's metrics.
+	r = runWith(t, clip, func(c *pipeline.Config) { c.HWAccel = pipeline.HWAccelCUDA; c.EncodeWorkers = 2 })
+	if r.m.DecodeHWAccel == "" || r.m.DecodeHWAccel == "none" && len(r.m.Notes) == 0 {
+		t.Errorf("phased run: decode_hwaccel %q, notes %q", r.m.DecodeHWAccel, r.m.Notes)
+	}
+}

@@ -72,10 +72,13 @@ func BackOff(n int) int {
 // code, the cascade and FFmpeg's contexts.
 func estimateProcessMemory(cfg Config, w, h int) int64 {
 	frame := int64(w) * int64(h) * 3 / 2
-	inFlight := int64((cfg.Streams+3)*cfg.Batch*cfg.DetectInterval) + 16
-	const base = 96 << 20
-	return base + (2*inFlight+32)*frame
+	inFlight := int64((cfg.Streams+3)*cfg.Batch.Max(1)*cfg.DetectInterval) + 16
+	return processMemoryBase + (2*inFlight+32)*frame
 }
+
+// processMemoryBase is a worker's memory besides its frames: the code, the
+// cascade, FFmpeg's contexts.
+const processMemoryBase = 96 << 20
 
 // memAvailable reads MemAvailable from a /proc/meminfo-formatted reader.
 func memAvailable(r io.Reader) (int64, error) {

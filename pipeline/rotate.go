@@ -60,7 +60,7 @@ func newRotator(src *source, degrees int) (*rotator, error) {
 	defer inputs.Free()
 	var err error
 	r.src, err = r.graph.NewFilterContext(astiav.FindFilterByName("buffer"), "in", astiav.FilterArgs{
-		"pix_fmt":      strconv.Itoa(int(src.dec.PixelFormat())),
+		"pix_fmt":      strconv.Itoa(int(src.pixFmt)),
 		"pixel_aspect": src.dec.SampleAspectRatio().String(),
 		"time_base":    src.video.TimeBase().String(),
 		"video_size":   strconv.Itoa(src.dec.Width()) + "x" + strconv.Itoa(src.dec.Height()),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,7 +61,7 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 		return runPhased(ctx, opt, gt, cascadeData, start)
 	}
 
-	src, err := openSource(opt.Input, cfg.DecoderThreads)
+	src, err := openSource(opt.Input, cfg.DecoderThreads, cfg.HWAccel)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +110,9 @@ type span struct {
 	// preroll the number of frames before it that an analysis pass tracks
 	// to warm up (they are decoded from seek).
 	first, preroll int
+	// frames is how many frames the pass decodes, pre-roll included; 0
+	// when unknown.
+	frames int
 }
 
 func wholeVideo() span {
@@ -133,6 +137,28 @@ type passJob struct {
 	sk    *sink
 	tw    *tracksWriter
 	notes []string // what the pass had to change, for Metrics.Notes
+	// batchPlan is how batch = "auto" was sized; nil for a fixed batch.
+	batchPlan *BatchPlan
+}
+
+// detectFrames estimates the frames the pass will run the detector on, for
+// batch = "auto"; 0 when unknown.
+func (j *passJob) detectFrames() int {
+	n := int64(j.span.frames)
+	if n == 0 && j.span.end == math.MaxInt64 {
+		n = j.src.frames
+	}
+	if n <= 0 {
+		return 0
+	}
+	iv := int64(j.cfg.DetectInterval)
+	return int((n + iv - 1) / iv)
+}
+
+// encoderTakes reports whether the named encoder takes frames of pf.
+func encoderTakes(name string, pf astiav.PixelFormat) bool {
+	c := astiav.FindEncoderByName(name)
+	return c != nil && slices.Contains(c.PixelFormats(), pf)
 }
 
 // fallbackEncoder is the encoder used when the configured one cannot open.
@@ -206,6 +232,9 @@ func (c *stageClock) since(k string, t time.Time) time.Time {
 
 func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 	cfg, src := j.cfg, j.src
+	if src.hwNote != "" {
+		j.notes = append(j.notes, src.hwNote)
+	}
 	W, H := src.frameSize()
 	if W < 2 || H < 2 {
 		return nil, fmt.Errorf("%s: video is %dx%d; need at least 2x2", src.path, W, H)
@@ -226,15 +255,18 @@ func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 	}
 	// Frames reach the encoder as 8-bit 4:2:0; anything else is converted
 	// once after decoding.
-	outFmt := src.dec.PixelFormat()
+	outFmt := src.pixFmt
 	var conv *astiav.SoftwareScaleContext
-	if outFmt != astiav.PixelFormatYuv420P && outFmt != astiav.PixelFormatYuvj420P {
+	if !(outFmt == astiav.PixelFormatYuv420P || outFmt == astiav.PixelFormatYuvj420P ||
+		outFmt == astiav.PixelFormatNv12 && (j.mode == modeAnalyze || encoderTakes(cfg.Encoder, outFmt))) {
+		// Note: NV12 (NVDEC's frames) goes to x264 and NVENC as it is;
+		// they take it, and a conversion would cost a pass over each frame.
 		outFmt = astiav.PixelFormatYuv420P
 		var err error
-		conv, err = astiav.CreateSoftwareScaleContext(W, H, src.dec.PixelFormat(), W, H, outFmt,
+		conv, err = astiav.CreateSoftwareScaleContext(W, H, src.pixFmt, W, H, outFmt,
 			astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagBilinear))
 		if err != nil {
-			return nil, fmt.Errorf("%s: cannot convert pixel format %s: %v", src.path, src.dec.PixelFormat(), err)
+			return nil, fmt.Errorf("%s: cannot convert pixel format %s: %v", src.path, src.pixFmt, err)
 		}
 		defer conv.Free()
 	}
@@ -335,6 +367,20 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	lumaOf := func(b []byte) Luma {
 		return Luma{Pix: b, W: dw, H: dh, Stride: scaler.dstStride, Scale: float64(W) / float64(dw)}
 	}
+	var lim *batchLimiter
+	if analyse && cfg.Batch == BatchAuto {
+		in, err := autoBatchInputs(cfg, j.cascade, W, H, dw, dh, scaler.dstStride, j.detectFrames())
+		if err != nil {
+			return nil, err
+		}
+		plan := sizeBatch(in)
+		j.batchPlan = &plan
+		cfg.Batch = BatchSize(plan.Chosen)
+		lim = &batchLimiter{limit: plan.Chosen, plan: j.batchPlan}
+	} else if cfg.Batch == BatchAuto {
+		// An encode pass detects nothing; the batch only sizes its queue.
+		cfg.Batch = BatchSize(min(16, cfg.BatchMax))
+	}
 
 	clock := newStageClock()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -343,7 +389,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	// Note: a batch's frames wait in the detect stage while it runs, so
 	// the queues hold a batch's worth each; more would only hold more
 	// decoded frames in memory (a 1080p frame is 3 MB).
-	queue := cfg.Batch * cfg.DetectInterval
+	queue := int(cfg.Batch) * cfg.DetectInterval
 	inFlight := (cfg.Streams+3)*queue + 8
 	frames := newFramePool(inFlight)
 	defer frames.free()
@@ -469,14 +515,17 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 			}
 			return
 		}
-		if err := detectStage(ctx, cfg, j.cascade, lumaOf, decoded, detected, clock, send); err != nil {
-			cancel(err)
+		if err := detectStage(ctx, cfg, j.cascade, lim, lumaOf, decoded, detected, clock, send); err != nil {
+			if errors.Is(err, ErrOutOfMemory) && lim == nil {
+				err = fmt.Errorf("%w (batch = %d; batch = \"auto\" would halve it and go on)", err, cfg.Batch)
+			}
+			cancel(fmt.Errorf("%s: %w", src.path, err))
 		}
 	}()
 
 	// Stage 3 (this goroutine): track, reframe, encode, mux.
 	m := &Metrics{
-		Input: src.path, Output: j.output, Config: cfg, Notes: j.notes,
+		Input: src.path, Output: j.output, Config: j.cfg, Notes: j.notes, Batch: j.batchPlan, DecodeHWAccel: src.hwaccel(),
 		Width: W, Height: H, CropWidth: cw, CropHeight: ch, InputFPS: src.fps,
 		Decoder: src.dec.String(),
 	}
@@ -622,7 +671,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 // batch*detect_interval frames), and each batch starts with a full-frame
 // scan, so the detections do not depend on how many streams run, nor on
 // where a segment worker starts.
-func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]byte) Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
+func detectStage(ctx context.Context, cfg Config, cascade []byte, lim *batchLimiter, lumaOf func([]byte) Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
 	type job struct {
 		items []*item
 		done  chan error
@@ -635,6 +684,9 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 		det, err := NewDetector(cfg, cascade)
 		if err != nil {
 			return err
+		}
+		if lim != nil {
+			det = shrinkingDetector{Detector: det, lim: lim}
 		}
 		wg.Add(1)
 		go func() {
@@ -666,6 +718,11 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 		}()
 	}
 	// The forwarder passes finished batches on in their original order.
+	// Note: a failed batch stops the dispatcher too; without that, a
+	// detector error (a GPU out of memory) left it blocked on a full
+	// order queue and the run hung.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	fwd := make(chan struct{})
 	go func() {
 		defer close(fwd)
@@ -676,6 +733,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 				clock.since(waitForwardIn, t)
 				if err != nil {
 					errs <- err
+					stop()
 					return
 				}
 			case <-ctx.Done():
@@ -705,13 +763,14 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 		}
 	}
 	var held []*item
-	period := cfg.Batch * cfg.DetectInterval
+	batch := int(cfg.Batch)
+	period := batch * cfg.DetectInterval
 	mark := time.Now()
 	ok := true
 	for it := range in {
 		mark = clock.since(waitDetectIn, mark)
 		held = append(held, it)
-		if it.frame != nil && it.detect && (it.index/cfg.DetectInterval+1)%cfg.Batch == 0 || len(held) >= 4*period {
+		if it.frame != nil && it.detect && (it.index/cfg.DetectInterval+1)%batch == 0 || len(held) >= 4*period {
 			if ok = dispatch(held); !ok {
 				break
 			}

@@ -41,7 +41,7 @@ type videoProbe struct {
 }
 
 func probeVideo(path string) (*videoProbe, error) {
-	src, err := openSource(path, 1)
+	src, err := openSource(path, 1, HWAccelNone)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func RunWorker(ctx context.Context, jobPath string) error {
 		return err
 	}
 	astiav.SetLogLevel(astiav.LogLevelFatal)
-	src, err := openSource(job.Input, job.Config.DecoderThreads)
+	src, err := openSource(job.Input, job.Config.DecoderThreads, job.Config.HWAccel)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func RunWorker(ctx context.Context, jobPath string) error {
 	seg := job.Segment
 	var recs []FrameRecord
 	pj := &passJob{mode: modeAnalyze, cfg: job.Config, src: src, cascade: cascade, records: &recs, start: start,
-		span: span{seek: seg.PrerollPts, start: seg.StartPts, end: seg.EndPts, first: seg.First, preroll: seg.Preroll}}
+		span: span{seek: seg.PrerollPts, start: seg.StartPts, end: seg.EndPts, first: seg.First, preroll: seg.Preroll, frames: seg.End - seg.First + seg.Preroll}}
 	if seg.Index == 0 {
 		pj.span.seek = astiav.NoPtsValue
 	}
@@ -208,7 +208,8 @@ func RunWorker(ctx context.Context, jobPath string) error {
 		return err
 	}
 	res := workerResult{Frames: recs, Metrics: WorkerMetrics{Phase: "analyze", Segment: seg.Index, Attempt: job.Attempt,
-		Frames: m.Frames, WallSeconds: time.Since(start).Seconds(), Stages: m.Stages, Waits: m.Waits, PeakRSS: PeakRSS()}}
+		Frames: m.Frames, WallSeconds: time.Since(start).Seconds(), Stages: m.Stages, Waits: m.Waits, PeakRSS: PeakRSS(), Batch: m.Batch,
+		Notes: m.Notes, DecodeHWAccel: m.DecodeHWAccel}}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -356,7 +357,7 @@ func planMemory(cfg Config, w, h int) (MemoryPlan, error) {
 
 // analyzeHere runs the analysis of the whole video in this process.
 func analyzeHere(ctx context.Context, opt Options, cascade []byte, m *Metrics, start time.Time) ([][]FrameRecord, error) {
-	src, err := openSource(opt.Input, opt.Config.DecoderThreads)
+	src, err := openSource(opt.Input, opt.Config.DecoderThreads, opt.Config.HWAccel)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +370,8 @@ func analyzeHere(ctx context.Context, opt Options, cascade []byte, m *Metrics, s
 		return nil, err
 	}
 	addStages(m, wm.Stages, wm.Waits)
-	m.Workers = append(m.Workers, WorkerMetrics{Phase: "analyze", Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits})
+	m.addWorker(WorkerMetrics{Phase: "analyze", Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits, Batch: wm.Batch,
+		Notes: wm.Notes, DecodeHWAccel: wm.DecodeHWAccel})
 	return [][]FrameRecord{recs}, nil
 }
 
@@ -486,7 +488,7 @@ func analyzeInWorkers(ctx context.Context, opt Options, segs []segment, limit in
 			continue
 		}
 		out[o.seg] = o.res.Frames
-		m.Workers = append(m.Workers, o.res.Metrics)
+		m.addWorker(o.res.Metrics)
 		addStages(m, o.res.Metrics.Stages, o.res.Metrics.Waits)
 		m.PeakRSSBytes = max(m.PeakRSSBytes, o.res.Metrics.PeakRSS)
 		done++
@@ -633,7 +635,8 @@ func encodeSegments(ctx context.Context, opt Options, segs []segment, crops []Cr
 				parts[si] = path
 				m.CropWidth, m.CropHeight = wm.CropWidth, wm.CropHeight
 				m.EncoderName, m.Decoder = wm.EncoderName, wm.Decoder
-				m.Workers = append(m.Workers, WorkerMetrics{Phase: "encode", Segment: si, Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits})
+				m.addWorker(WorkerMetrics{Phase: "encode", Segment: si, Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits,
+					Notes: wm.Notes, DecodeHWAccel: wm.DecodeHWAccel})
 				addStages(m, wm.Stages, wm.Waits)
 				mu.Unlock()
 			}
@@ -657,7 +660,7 @@ func encodeSegments(ctx context.Context, opt Options, segs []segment, crops []Cr
 }
 
 func encodeOne(ctx context.Context, opt Options, seg segment, crops []Crop, path string, start time.Time) (*Metrics, error) {
-	src, err := openSource(opt.Input, opt.Config.DecoderThreads)
+	src, err := openSource(opt.Input, opt.Config.DecoderThreads, opt.Config.HWAccel)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ var DefaultCost = []CostTerm{
 	{Name: "streams", Fields: []string{"streams", "*_streams"}},
 	{Name: "threads", Fields: []string{"threads", "*_threads"}, AutoZero: true},
 	{Name: "VRAM", Metric: "vram_process_max_bytes", Quantum: 256 << 20},
-	{Name: "batch", Fields: []string{"batch", "*_batch", "batch_*"}},
+	{Name: "batch", Fields: []string{"batch", "*_batch"}},
 }
 
 // Candidate is one config considered for best.toml: its trials on every
@@ -305,6 +305,9 @@ func (term CostTerm) value(cand *Candidate) float64 {
 		m := cand.Config.Map()
 		for _, key := range term.matching() {
 			switch x := m[key].(type) {
+			case pipeline.BatchSize:
+				// Note: "auto" may grow to batch_max; it counts as that.
+				v += float64(x.Max(cand.Config.BatchMax))
 			case int:
 				if x == 0 && term.AutoZero {
 					x = cpus

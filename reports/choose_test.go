@@ -273,3 +273,25 @@ func TestTwoInputs(t *testing.T) {
 		t.Error("chart labels do not name the input")
 	}
 }
+
+// TestBatchCost checks the batch term: a fixed batch costs itself,
+// batch = "auto" what it may grow to (batch_max), and batch_max alone
+// costs nothing (it is a limit, not a use).
+func TestBatchCost(t *testing.T) {
+	term := DefaultCost[len(DefaultCost)-1]
+	if term.Name != "batch" {
+		t.Fatalf("last cost term is %s", term.Name)
+	}
+	cfg := pipeline.DefaultConfig()
+	cfg.BatchMax = 64
+	for b, want := range map[pipeline.BatchSize]float64{16: 16, pipeline.BatchAuto: 64} {
+		cfg.Batch = b
+		if got := term.value(&Candidate{Config: cfg}); got != want {
+			t.Errorf("batch %v: cost %g, want %g", b, got, want)
+		}
+	}
+	cand := &Candidate{Config: cfg, Cost: []float64{0, 0, 0, 0, 64}}
+	if s := fmtCost(cand, DefaultCost); !strings.Contains(s, "batch 64 (auto, counted at batch_max)") {
+		t.Errorf("cost text %q", s)
+	}
+}

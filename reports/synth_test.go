@@ -55,7 +55,7 @@ var models = map[string]scenarioModel{
 		frames: 1800,
 		model: func(cfg pipeline.Config, round int, warmup bool) runModel {
 			base := map[[2]int]float64{{1, 8}: 300, {1, 32}: 340, {2, 8}: 560, {2, 32}: 640, {4, 8}: 650, {4, 32}: 720}
-			m := runModel{fps: base[[2]int{cfg.Processes, cfg.Batch}], cv: 0.04,
+			m := runModel{fps: base[[2]int{cfg.Processes, int(cfg.Batch)}], cv: 0.04,
 				cpu: 0.04 * float64(cfg.Processes), gpu: math.Min(0.97, 0.22*float64(cfg.Processes)+0.02*float64(cfg.Batch)/8),
 				vram: math.Min(0.93, 0.16+0.13*float64(cfg.Processes)*math.Pow(float64(cfg.Batch)/8, 0.35)), hitRate: 0.97}
 			switch {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
 )
@@ -94,7 +95,9 @@ func fmtCost(cand *Candidate, terms []CostTerm) string {
 			continue
 		}
 		s := term.Name + " " + fmtCount(cand.Cost[i])
-		if len(keys) > 1 || keys[0] != term.Name {
+		if b, ok := cand.Config.Map()[keys[0]].(pipeline.BatchSize); ok && len(keys) == 1 && b == pipeline.BatchAuto {
+			s += " (auto, counted at batch_max)"
+		} else if len(keys) > 1 || keys[0] != term.Name {
 			// Say what the sum is made of: "threads 3 (decoder_threads 1 + encode_threads 0 = 2 CPUs)".
 			m := cand.Config.Map()
 			var terms []string

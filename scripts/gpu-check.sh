@@ -8,7 +8,7 @@
 #   3. the CUDA parity test (bundle/pipeline.test -test.run CUDA)
 #                                            -> parity.log
 #   4. `ftbench fixtures`: the one-minute 1080p30 clip
-#   5. `ftbench sweep sweeps/gpu.toml`: processes x streams x batch, with
+#   5. `ftbench sweep sweeps/gpu.toml`: processes x streams x batch x hwaccel, with
 #      the cuda detector when the bundle has the cuda build, else pico
 #                                            -> results.jsonl, report.html,
 #                                               best.toml, summary.md

@@ -642,7 +642,7 @@ func (p *parser) base(v any) (pipeline.Config, []string, map[string]any) {
 			p.errf("base."+k, "the pipeline has no such config field%s", fieldHint(k))
 			continue
 		}
-		if msg := kindMismatch(f.Kind, t[k]); msg != "" {
+		if msg := kindMismatch(f, t[k]); msg != "" {
 			p.errf("base."+k, "%s", msg)
 			continue
 		}
@@ -674,8 +674,8 @@ func fieldHint(key string) string {
 
 // kindMismatch checks a TOML value against a config field's kind before
 // Config.With converts it, so messages speak of what the file says.
-func kindMismatch(kind reflect.Kind, v any) string {
-	switch kind {
+func kindMismatch(f pipeline.Field, v any) string {
+	switch f.Kind {
 	case reflect.Int, reflect.Int64:
 		switch x := v.(type) {
 		case int64:
@@ -684,6 +684,13 @@ func kindMismatch(kind reflect.Kind, v any) string {
 			if x == float64(int64(x)) {
 				return ""
 			}
+		case string:
+			if f.Auto && x == "auto" {
+				return ""
+			}
+		}
+		if f.Auto {
+			return `want an integer or "auto", got ` + describe(v)
 		}
 		return "want an integer, got " + describe(v)
 	case reflect.Float64:
@@ -753,7 +760,7 @@ func (p *parser) axes(v any, order []string, base pipeline.Config, baseSet map[s
 		seen := map[string]bool{}
 		good := true
 		for _, val := range vals {
-			if msg := kindMismatch(f.Kind, val); msg != "" {
+			if msg := kindMismatch(f, val); msg != "" {
 				p.errf(at, "%s", msg)
 				good = false
 				continue

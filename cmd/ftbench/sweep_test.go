@@ -149,7 +149,7 @@ func TestSweepFailuresRecorded(t *testing.T) {
 	}
 	byBatch := map[int]*runner.Result{}
 	for _, r := range rs {
-		byBatch[r.Config.Batch] = r
+		byBatch[int(r.Config.Batch)] = r
 	}
 	if r := byBatch[2]; r.Status != runner.StatusFailed || !strings.Contains(r.Error, "boom") || !strings.Contains(r.StderrTail, "boom") {
 		t.Errorf("crash: %s %q", r.Status, r.Error)
