@@ -47,11 +47,15 @@ func IsReferenceTrial(t *Trial) bool { return t.Label == ReferenceLabel }
 // the same across sweeps with different axes and survives pipeline config
 // fields being added.
 func ReferenceTrial(cfg pipeline.Config, in Input) Trial {
-	key, err := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"workload": ReferenceLabel, "input": in.key(),
 		"encoder": cfg.Encoder, "preset": cfg.Preset, "crf": cfg.CRF, "aspect": cfg.Aspect,
 		"copy_audio": cfg.CopyAudio, "decoder_threads": cfg.DecoderThreads, "encode_threads": cfg.EncodeThreads,
-	})
+	}
+	if cfg.HWAccel != "" && cfg.HWAccel != pipeline.HWAccelNone {
+		fields["hwaccel"] = cfg.HWAccel // only when set: earlier ids stay
+	}
+	key, err := json.Marshal(fields)
 	if err != nil {
 		panic(err) // a map of plain values always marshals
 	}
@@ -110,6 +114,10 @@ func ReferenceArgs(cfg pipeline.Config, input string, loops, cropW, cropH int, o
 	args := []string{"-hide_banner", "-nostdin", "-y", "-benchmark", "-nostats", "-progress", progress}
 	if cfg.DecoderThreads > 0 {
 		args = append(args, "-threads", strconv.Itoa(cfg.DecoderThreads))
+	}
+	if cfg.HWAccel == pipeline.HWAccelCUDA {
+		// NVDEC, frames downloaded to host memory: what the pipeline does.
+		args = append(args, "-hwaccel", "cuda")
 	}
 	if loops > 0 {
 		args = append(args, "-stream_loop", strconv.Itoa(loops))

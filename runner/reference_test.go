@@ -26,6 +26,11 @@ func TestReferenceArgs(t *testing.T) {
 	if !strings.Contains(got, "-map 0:v:0 -an -vf") || strings.Contains(got, "-threads") || strings.Contains(got, "stream_loop") {
 		t.Errorf("args without audio or threads: %s", got)
 	}
+	cfg.HWAccel = pipeline.HWAccelCUDA
+	got = strings.Join(ReferenceArgs(cfg, "in.mp4", 0, 202, 360, "out.mp4", "p.txt"), " ")
+	if !strings.Contains(got, "-progress p.txt -hwaccel cuda -i in.mp4") {
+		t.Errorf("args with hwaccel = cuda: %s", got)
+	}
 }
 
 func TestReferenceLoops(t *testing.T) {
@@ -104,6 +109,11 @@ func TestWithReference(t *testing.T) {
 	cfg2.Preset = "slow"
 	if ReferenceTrial(cfg2, a).ID == r1.ID || ReferenceTrial(cfg, b).ID == r1.ID {
 		t.Error("the preset or the input did not change the reference's id")
+	}
+	cfg2 = cfg
+	cfg2.HWAccel = pipeline.HWAccelCUDA
+	if ReferenceTrial(cfg2, a).ID == r1.ID {
+		t.Error("NVDEC decoding did not change the reference's id")
 	}
 }
 
