@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -195,16 +196,12 @@ func autoBatchInputs(cfg Config, cascade []byte, w, h, dw, dh, stride, frames in
 		if err != nil {
 			return in, fmt.Errorf(`batch = "auto": %v`, err)
 		}
-		c, err := ParseCascade(cascade)
-		if err != nil {
-			return in, err
-		}
-		minSize, maxSize := windowRange(cfg, dw, dh)
-		l := newGPULayout(c, dh, dw, stride, minSize, maxSize, cfg.ShiftFactor, cfg.ScaleFactor)
 		// Per frame of batch, each stream holds the image and a score per
 		// window on the device, and the same again pinned in host RAM.
+		if in.PerFrame, err = gpuFrameBytes(cfg, cascade, dw, dh, stride); err != nil {
+			return in, err
+		}
 		in.Memory, in.Source = free, "VRAM free (driver)"
-		in.PerFrame = luma + 4*l.windows
 		in.RAMPerFrame += int64(cfg.Streams) * in.PerFrame
 		return in, nil
 	}
@@ -215,6 +212,19 @@ func autoBatchInputs(cfg Config, cascade []byte, w, h, dw, dh, stride, frames in
 	in.Memory, in.Source = lastLevelCache()
 	in.PerFrame = int64(cfg.DetectInterval)*frame + luma
 	return in, nil
+}
+
+// gpuFrameBytes is the device memory one frame of a batch costs the cuda
+// detector: its dw x dh image, rows of stride bytes, and a float32 score
+// for every window of every scale.
+func gpuFrameBytes(cfg Config, cascade []byte, dw, dh, stride int) (int64, error) {
+	c, err := ParseCascade(cascade)
+	if err != nil {
+		return 0, err
+	}
+	minSize, maxSize := windowRange(cfg, dw, dh)
+	l := newGPULayout(c, dh, dw, stride, minSize, maxSize, cfg.ShiftFactor, cfg.ScaleFactor)
+	return int64(stride)*int64(dh) + 4*l.windows, nil
 }
 
 // lastLevelCache returns the size of the CPU's largest cache, from sysfs,
@@ -331,3 +341,17 @@ func mergeBatchPlans(run, w *BatchPlan) *BatchPlan {
 	run.Shrinks = append(run.Shrinks, w.Shrinks...)
 	return run
 }
+
+// detectSize is the size of the image the detector sees for w x h frames
+// (as the pass computes it).
+func detectSize(cfg Config, w, h int) (int, int) {
+	dw := cfg.DetectWidth
+	if dw <= 0 {
+		dw = w
+	}
+	return dw, max(int(math.Round(float64(h)*float64(dw)/float64(w))), 1)
+}
+
+// lumaStride is the row stride of a detector image dw pixels wide (see
+// newLumaScaler).
+func lumaStride(dw int) int { return (dw + 31) &^ 31 }

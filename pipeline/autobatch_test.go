@@ -229,3 +229,45 @@ func TestParseCacheSize(t *testing.T) {
 		t.Errorf("lastLevelCache() = %d, %q", n, src)
 	}
 }
+
+// TestPlanMemoryOnGPU: with the cuda detector and no memory_budget the
+// planner budgets the card's VRAM and a worker's VRAM (its CUDA context and
+// its streams' batch buffers), not its RAM.
+func TestPlanMemoryOnGPU(t *testing.T) {
+	_, cascade, err := LoadCascade("")
+	if err != nil {
+		t.Skip(err)
+	}
+	saved := gpuMemory
+	defer func() { gpuMemory = saved }()
+	gpuMemory = func() (int64, int64, error) { return 30 << 30, 32 << 30, nil }
+	cfg := DefaultConfig()
+	cfg.Detector, cfg.Processes, cfg.Streams, cfg.Batch = "cuda", 64, 4, 64
+	cfg.ModelMemory = 4 << 30
+	plan, err := planMemory(cfg, cascade, 1920, 1080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := gpuFrameBytes(cfg, cascade, 320, 180, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := int64(cudaContextBytes) + 4*64*frame
+	card := int64(32 << 30)
+	free := card - 4<<30 - int64(float64(card)*0.1)
+	if plan.BudgetSource != "VRAM" || plan.ProcessBytes != per || !strings.Contains(plan.ProcessSource, "CUDA context") ||
+		plan.MaxProcesses != int(free/per) || plan.Planned != plan.MaxProcesses || plan.Note == "" {
+		t.Errorf("plan %+v, want %d processes of %d bytes in the VRAM", plan, free/per, per)
+	}
+	// The plan's own figures: 2 GiB a process given, (32-4-2)/2 = 13.
+	cfg.ProcessMemory, cfg.MemoryMargin, cfg.Processes = 2<<30, 2.0/32, 13
+	if plan, err = planMemory(cfg, cascade, 1920, 1080); err != nil || plan.MaxProcesses != 13 || plan.ProcessSource != "config" {
+		t.Errorf("plan's 5090: %+v, %v", plan, err)
+	}
+	// On the CPU the estimate is RAM.
+	cfg = DefaultConfig()
+	cfg.MemoryBudget = 8 << 30
+	if plan, err = planMemory(cfg, cascade, 1920, 1080); err != nil || plan.BudgetSource != "config" || plan.ProcessBytes != estimateProcessMemory(cfg, 1920, 1080) {
+		t.Errorf("CPU plan %+v, %v", plan, err)
+	}
+}

@@ -41,6 +41,34 @@ var cudaProcess struct {
 	fn   cu.Function
 	name string
 	err  error
+
+	mu                     sync.Mutex
+	total, freeAt, freeMin int64 // device memory, from the driver
+}
+
+// noteFree records the device's free memory after this process allocated.
+func noteFree() {
+	p := &cudaProcess
+	free, total, err := cu.MemInfo()
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.total == 0 {
+		p.total, p.freeAt, p.freeMin = total, free, free
+	}
+	p.freeMin = min(p.freeMin, free)
+}
+
+func cudaUsage() *GPUMemory {
+	p := &cudaProcess
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.total == 0 {
+		return nil
+	}
+	return &GPUMemory{Device: p.name, TotalBytes: p.total, FreeAtStartBytes: p.freeAt, FreeMinBytes: p.freeMin, UsedBytes: p.freeAt - p.freeMin}
 }
 
 func cudaInit() error {
@@ -70,7 +98,9 @@ func cudaInit() error {
 		}
 		if p.fn, err = mod.Function("pico_scan"); err != nil {
 			p.err = fmt.Errorf("detector cuda: %v", err)
+			return
 		}
+		noteFree() // with the context and the kernel loaded
 	})
 	return p.err
 }
@@ -99,7 +129,7 @@ func gpuMemInfo() (free, total int64, err error) {
 	return free, total, err
 }
 
-func init() { gpuMemory = gpuMemInfo }
+func init() { gpuMemory, gpuUsage = gpuMemInfo, cudaUsage }
 
 // CUDA is the GPU detector: the PICO cascade evaluated by pico_scan, one
 // thread per window and scale, a batch of frames per launch, on its own
@@ -291,10 +321,17 @@ func (d *CUDA) ensureBuffers(pix, out int64) error {
 		*dcap, *hcap = n, n
 		return nil
 	}
+	grown := pix > d.dPixCap || out > d.dOutCap
 	if err := grow(&d.dPix, &d.dPixCap, &d.hPix, &d.hPixCap, pix); err != nil {
 		return err
 	}
-	return grow(&d.dOut, &d.dOutCap, &d.hOut, &d.hOutCap, out)
+	if err := grow(&d.dOut, &d.dOutCap, &d.hOut, &d.hOutCap, out); err != nil {
+		return err
+	}
+	if grown {
+		noteFree()
+	}
+	return nil
 }
 
 func (d *CUDA) free() {

@@ -257,5 +257,24 @@ func suppressOverlaps(c []pigo.Detection) []pigo.Detection {
 // has no GPU backend. The memory planner budgets VRAM with it.
 var gpuMemory func() (free, total int64, err error)
 
+// gpuUsage returns what the driver says of this process's device memory;
+// nil when this build has no CUDA or the process has not used the GPU.
+var gpuUsage func() *GPUMemory
+
+// GPUMemory is the device memory as the CUDA driver reports it to this
+// process (NVML's per-process figure is the sampler's, in the results).
+type GPUMemory struct {
+	Device     string `json:"device"`
+	TotalBytes int64  `json:"total_bytes"`
+	// FreeAtStartBytes is the device's free memory once this process's
+	// context and kernel were loaded; FreeMinBytes the least free after
+	// its detector buffers were allocated. UsedBytes, their difference,
+	// is what its detectors took (plus what other processes took
+	// meanwhile: the driver reports the device, not the process).
+	FreeAtStartBytes int64 `json:"free_at_start_bytes"`
+	FreeMinBytes     int64 `json:"free_min_bytes"`
+	UsedBytes        int64 `json:"used_bytes"`
+}
+
 // clusterer holds pigo's clustering, which reads no cascade state.
 var clusterer = pigo.NewPigo()

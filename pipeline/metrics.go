@@ -41,8 +41,11 @@ type Metrics struct {
 	Config       Config             `json:"config"`
 	// Batch says how batch = "auto" was sized and shrunk; absent for a
 	// fixed batch.
-	Batch   *BatchPlan `json:"batch_plan,omitempty"`
-	Quality *Quality   `json:"quality,omitempty"`
+	Batch *BatchPlan `json:"batch_plan,omitempty"`
+	// GPUMemory is the device memory from the CUDA driver, when the cuda
+	// detector ran.
+	GPUMemory *GPUMemory `json:"gpu_memory,omitempty"`
+	Quality   *Quality   `json:"quality,omitempty"`
 
 	Width        int     `json:"width"`
 	Height       int     `json:"height"`
@@ -83,6 +86,7 @@ type WorkerMetrics struct {
 	Waits       map[string]float64 `json:"waits,omitempty"`
 	PeakRSS     int64              `json:"peak_rss_bytes,omitempty"`
 	Batch       *BatchPlan         `json:"batch_plan,omitempty"`
+	GPUMemory   *GPUMemory         `json:"gpu_memory,omitempty"`
 	// Notes and DecodeHWAccel are the worker's pass's, as in Metrics.
 	Notes         []string `json:"notes,omitempty"`
 	DecodeHWAccel string   `json:"decode_hwaccel,omitempty"`
@@ -142,6 +146,9 @@ func WriteFileAtomic(path string, data []byte) error {
 func (m *Metrics) addWorker(w WorkerMetrics) {
 	m.Workers = append(m.Workers, w)
 	m.Batch = mergeBatchPlans(m.Batch, w.Batch)
+	if w.GPUMemory != nil && (m.GPUMemory == nil || w.GPUMemory.UsedBytes > m.GPUMemory.UsedBytes) {
+		m.GPUMemory = w.GPUMemory // the worker that took the most
+	}
 	for _, n := range w.Notes {
 		if !slices.Contains(m.Notes, n) {
 			m.Notes = append(m.Notes, n)

@@ -303,6 +303,9 @@ func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 		j.discard()
 		return nil, fmt.Errorf("%s: no video frames could be decoded", src.path)
 	}
+	if cfg.Detector == "cuda" && j.mode != modeEncode && gpuUsage != nil {
+		m.GPUMemory = gpuUsage()
+	}
 	return m, nil
 }
 

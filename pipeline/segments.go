@@ -209,7 +209,7 @@ func RunWorker(ctx context.Context, jobPath string) error {
 	}
 	res := workerResult{Frames: recs, Metrics: WorkerMetrics{Phase: "analyze", Segment: seg.Index, Attempt: job.Attempt,
 		Frames: m.Frames, WallSeconds: time.Since(start).Seconds(), Stages: m.Stages, Waits: m.Waits, PeakRSS: PeakRSS(), Batch: m.Batch,
-		Notes: m.Notes, DecodeHWAccel: m.DecodeHWAccel}}
+		Notes: m.Notes, DecodeHWAccel: m.DecodeHWAccel, GPUMemory: m.GPUMemory}}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -232,7 +232,7 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 	}
 	lap("probe")
 
-	plan, err := planMemory(cfg, pr.w, pr.h)
+	plan, err := planMemory(cfg, cascade, pr.w, pr.h)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 }
 
 // planMemory runs the memory planner for this config and frame size.
-func planMemory(cfg Config, w, h int) (MemoryPlan, error) {
+func planMemory(cfg Config, cascade []byte, w, h int) (MemoryPlan, error) {
 	budget, source := cfg.MemoryBudget, "config"
 	if budget == 0 && cfg.Detector == "cuda" && gpuMemory != nil {
 		// The plan's budget is the card's memory: (32 - 4 - 2) / 2 = 13.
@@ -346,12 +346,20 @@ func planMemory(cfg Config, w, h int) (MemoryPlan, error) {
 		}
 		budget, source = avail, "MemAvailable"
 	}
-	per := cfg.ProcessMemory
-	if per == 0 {
-		per = estimateProcessMemory(cfg, w, h)
+	per, perSource := cfg.ProcessMemory, "config"
+	switch {
+	case per > 0:
+	case source == "VRAM":
+		var err error
+		if per, err = estimateGPUProcessMemory(cfg, cascade, w, h); err != nil {
+			return MemoryPlan{}, fmt.Errorf("memory planner: %v", err)
+		}
+		perSource = "estimate: CUDA context + detector buffers"
+	default:
+		per, perSource = estimateProcessMemory(cfg, w, h), "estimate: frames in flight + base"
 	}
 	plan, err := PlanProcesses(budget, cfg.ModelMemory, int64(float64(budget)*cfg.MemoryMargin), per, cfg.Processes, cfg.ClampProcesses)
-	plan.BudgetSource = source
+	plan.BudgetSource, plan.ProcessSource = source, perSource
 	return plan, err
 }
 
@@ -371,7 +379,7 @@ func analyzeHere(ctx context.Context, opt Options, cascade []byte, m *Metrics, s
 	}
 	addStages(m, wm.Stages, wm.Waits)
 	m.addWorker(WorkerMetrics{Phase: "analyze", Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits, Batch: wm.Batch,
-		Notes: wm.Notes, DecodeHWAccel: wm.DecodeHWAccel})
+		Notes: wm.Notes, DecodeHWAccel: wm.DecodeHWAccel, GPUMemory: wm.GPUMemory})
 	return [][]FrameRecord{recs}, nil
 }
 
