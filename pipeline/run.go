@@ -426,7 +426,9 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 			pending = nil
 			index++
 			it.detect = analyse && it.index%cfg.DetectInterval == 0
-			if analyse && (it.detect || cfg.TrackFollow > 0) {
+			// Note: only the detector needs the scaled luma; the tracker
+			// follows faces on the frame's own luma plane (frameLuma).
+			if it.detect {
 				it.luma = lumas.get()
 				if err := scaler.scale(f, it.luma); err != nil {
 					return err
@@ -518,9 +520,10 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		var crop Crop
 		if analyse {
 			var luma *Luma
-			if it.luma != nil {
-				l := lumaOf(it.luma)
-				luma = &l
+			if cfg.TrackFollow > 0 {
+				if l := frameLuma(it.frame, W, H); l.Pix != nil {
+					luma = &l
+				}
 			}
 			tracks := tracker.UpdateFrame(it.dets, it.detect, luma)
 			primary, ok := tracker.Primary()
@@ -613,6 +616,18 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		m.Stages[StageEncode] += j.sk.encodeSeconds
 	}
 	return m, nil
+}
+
+// frameLuma returns the luma plane of f, a W x H frame of 8-bit planar
+// YUV (what the decode stage passes on), as a Luma in source pixels. It
+// aliases the frame's memory, valid while f holds its reference.
+//
+// Note: appearance following samples a 16 x 16 grid per candidate box, so
+// it costs the same at any resolution; reading the frame itself spares
+// scaling the luma of the frames the detector skips.
+func frameLuma(f *astiav.Frame, W, H int) Luma {
+	pix, stride := planeBytes(f, 0, H)
+	return Luma{Pix: pix, W: W, H: H, Stride: stride, Scale: 1}
 }
 
 // detectStage groups decoded frames into batches and runs them on
