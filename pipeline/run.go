@@ -340,13 +340,25 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
+	// inline is the detector stage 1 runs itself, frame by frame, when
+	// there is no separate detect stage (see streamingDetector).
+	var inline *Pico
+	if analyse && streamingDetector(cfg) {
+		det, err := NewDetector(cfg, j.cascade)
+		if err != nil {
+			return nil, err
+		}
+		inline, _ = det.(*Pico)
+	}
+	separate := analyse && inline == nil
+
 	// Note: a batch's frames wait in the detect stage while it runs, so
 	// the queues hold a batch's worth each; more would only hold more
-	// decoded frames in memory (a 1080p frame is 3 MB). A streaming
-	// detector (see detectStream) holds no frames back, and short queues
-	// suffice.
+	// decoded frames in memory (a 1080p frame is 3 MB). Without a
+	// separate detect stage no frame is held back, and a short queue
+	// suffices.
 	queue := cfg.Batch * cfg.DetectInterval
-	if streamingDetector(cfg) {
+	if !separate {
 		queue = min(queue, streamQueue)
 	}
 	inFlight := (cfg.Streams+3)*queue + 8
@@ -355,7 +367,10 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	lumas := newBufferPool(scaler.bufSize(), inFlight)
 
 	decoded := make(chan *item, queue)
-	detected := make(chan *item, queue)
+	detected := decoded
+	if separate {
+		detected = make(chan *item, queue)
+	}
 	var wg sync.WaitGroup
 	send := func(ch chan<- *item, it *item, k string) bool {
 		t := time.Now()
@@ -368,7 +383,8 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		}
 	}
 
-	// Stage 1: demux, decode, convert, scale the luma plane.
+	// Stage 1: demux, decode, convert, scale the luma plane; detect when
+	// there is no separate stage 2.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -439,7 +455,12 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 					return err
 				}
 			}
-			clock.add(busyScale, time.Since(t))
+			t = clock.since(busyScale, t)
+			if inline != nil && it.detect {
+				first := (it.index/cfg.DetectInterval)%cfg.Batch == 0
+				it.dets = inline.DetectNext(lumaOf(it.luma), first, nil)
+				clock.since(busyDetect, t)
+			}
 			if !send(decoded, it, waitDecodeOut) {
 				return context.Cause(ctx)
 			}
@@ -464,22 +485,16 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	}()
 
 	// Stage 2: detect, in batches, on `streams` goroutines.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(detected)
-		if !analyse {
-			for it := range decoded {
-				if !send(detected, it, waitDetectOut) {
-					return
-				}
+	if separate {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(detected)
+			if err := detectStage(ctx, cfg, j.cascade, lumaOf, decoded, detected, clock, send); err != nil {
+				cancel(err)
 			}
-			return
-		}
-		if err := detectStage(ctx, cfg, j.cascade, lumaOf, decoded, detected, clock, send); err != nil {
-			cancel(err)
-		}
-	}()
+		}()
+	}
 
 	// Stage 3 (this goroutine): track, reframe, encode, mux.
 	m := &Metrics{
@@ -643,15 +658,6 @@ func frameLuma(f *astiav.Frame, W, H int) Luma {
 // scan, so the detections do not depend on how many streams run, nor on
 // where a segment worker starts.
 func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]byte) Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
-	if streamingDetector(cfg) {
-		det, err := NewDetector(cfg, cascade)
-		if err != nil {
-			return err
-		}
-		if p, ok := det.(*Pico); ok {
-			return detectStream(cfg, p, lumaOf, in, out, clock, send)
-		}
-	}
 	type job struct {
 		items []*item
 		done  chan error
@@ -763,40 +769,24 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lumaOf func([]
 	}
 }
 
-// streamQueue is the depth of the queues around a streaming detect stage.
+// streamQueue is the depth of the queue between stages 1 and 3 when there
+// is no separate detect stage.
 const streamQueue = 4
 
-// streamingDetector reports whether the detect stage runs the detector
-// frame by frame (detectStream) rather than in batches.
-func streamingDetector(cfg Config) bool {
-	return cfg.Streams == 1 && (cfg.Detector == "pico" || cfg.Detector == "pigo")
-}
-
-// detectStream is detectStage for one CPU detector: it runs the detector on
-// each frame as it arrives and passes every item straight on, in order.
+// streamingDetector reports whether the pipeline runs the detector in stage
+// 1, frame by frame, rather than in batches in a detect stage of its own:
+// with one CPU detector.
 //
 // Note: one CPU detector scans a batch's frames one after another anyway,
 // and DetectNext fed them one by one gives exactly Detect's detections on
 // the whole batch (the batch's first frame still gets the full scan, on the
-// same global alignment). But no frame waits here for its batch to fill:
-// with batch 8 at detect_interval 2 the batched stage held 16 to 48 more
+// same global alignment). But no frame waits for its batch to fill: with
+// batch 8 at detect_interval 2 the batched stage held 16 to 48 more
 // decoded frames (3 MB each at 1080p) in flight, which cost page faults to
-// allocate and had left the CPU caches by the time the encoder read them.
-func detectStream(cfg Config, det *Pico, lumaOf func([]byte) Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
-	mark := time.Now()
-	for it := range in {
-		mark = clock.since(waitDetectIn, mark)
-		if it.frame != nil && it.detect {
-			first := (it.index/cfg.DetectInterval)%cfg.Batch == 0
-			it.dets = det.DetectNext(lumaOf(it.luma), first, nil)
-			mark = clock.since(busyDetect, mark)
-		}
-		if !send(out, it, waitDetectOut) {
-			return nil
-		}
-		mark = time.Now()
-	}
-	return nil
+// allocate and had left the CPU caches by the time the encoder read them;
+// and each frame makes one hop between goroutines fewer.
+func streamingDetector(cfg Config) bool {
+	return cfg.Streams == 1 && (cfg.Detector == "pico" || cfg.Detector == "pigo")
 }
 
 // PeakRSS returns this process's peak resident set size in bytes.
