@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	pigo "github.com/esimov/pigo/core"
 )
@@ -29,6 +30,9 @@ type Cascade struct {
 	// offsets caches, per window size and row stride, the two pixel offsets
 	// of every node relative to the window centre.
 	offsets map[[2]int][]int32
+	// cols and scores are scanStaged's scratch: one row's windows.
+	cols   []int32
+	scores []float32
 }
 
 // ParseCascade reads a PICO cascade file's bytes.
@@ -131,6 +135,9 @@ type Region struct {
 // ladder and the same window grid as a full scan, so its detections are
 // exactly the full scan's detections that fall in the region.
 func (c *Cascade) RunRegion(dst []pigo.Detection, pix []byte, rows, cols, stride, minSize, maxSize int, shift, scaleFactor float64, reg Region) []pigo.Detection {
+	// Note: every window lies inside the rows x cols image, so when the
+	// buffer holds that image the scan may skip the bounds checks.
+	fast := rows > 0 && cols > 0 && stride >= cols && len(pix) >= (rows-1)*stride+cols
 	for scale := minSize; scale <= maxSize; {
 		if scale >= reg.MinSize && scale <= reg.MaxSize {
 			step := int(math.Max(shift*float64(scale), 1))
@@ -140,6 +147,10 @@ func (c *Cascade) RunRegion(dst []pigo.Detection, pix []byte, rows, cols, stride
 			col0 := gridStart(offset, step, reg.C0)
 			rowEnd := min(rows-offset, reg.R1-1)
 			colEnd := min(cols-offset, reg.C1-1)
+			if fast {
+				dst = c.scanStaged(dst, pix, offs, stride, scale, row0, rowEnd, col0, colEnd, step)
+				goto next
+			}
 			for row := row0; row <= rowEnd; row += step {
 				base := row * stride
 				for col := col0; col <= colEnd; col += step {
@@ -149,9 +160,139 @@ func (c *Cascade) RunRegion(dst []pigo.Detection, pix []byte, rows, cols, stride
 				}
 			}
 		}
+	next:
 		scale = int(float64(scale) + math.Max(2, float64(scale)*scaleFactor-float64(scale)))
 	}
 	return dst
+}
+
+// stagedTrees is how many leading trees scanStaged runs breadth-first.
+const stagedTrees = 4
+
+// scanStaged classifies the windows of one scale's grid, rows row0..rowEnd
+// and columns col0..colEnd (inclusive) in steps of step, appending those
+// with a positive score to dst in row-major order, as RunRegion's
+// window-by-window loop would.
+//
+// Note: most windows fall at the first few trees, and which ones is
+// unpredictable, so a per-window loop mispredicts a branch for most of
+// them. Here the first stagedTrees trees run over a whole row of windows
+// at a time, each keeping its survivors without a branch; only the few left
+// go on window by window. Every window's score is still the same sum of the
+// same leaves in the same order, so the result is bit-identical to
+// classify's (and pigo's).
+func (c *Cascade) scanStaged(dst []pigo.Detection, pix []byte, offs []int32, stride, scale, row0, rowEnd, col0, colEnd, step int) []pigo.Detection {
+	if row0 > rowEnd || col0 > colEnd {
+		return dst
+	}
+	n := (colEnd-col0)/step + 1
+	if cap(c.cols) < n {
+		c.cols = make([]int32, n)
+		c.scores = make([]float32, n)
+	}
+	cols, scores := c.cols[:n], c.scores[:n]
+	base := unsafe.Pointer(unsafe.SliceData(pix))
+	leaves, depth := c.leaves, c.depth
+	early := min(stagedTrees, c.trees)
+	for row := row0; row <= rowEnd; row += step {
+		rowPtr := unsafe.Add(base, row*stride)
+		m := 0
+		for col := col0; col <= colEnd; col += step {
+			cols[m] = int32(col)
+			scores[m] = 0
+			m++
+		}
+		for i := 0; i < early && m > 0; i++ {
+			tree := unsafe.Pointer(unsafe.SliceData(offs[2*leaves*i : 2*leaves*(i+1)]))
+			preds := c.preds[leaves*i : leaves*(i+1)]
+			thr := c.thr[i]
+			k := 0
+			for w := 0; w < m; w++ {
+				col := cols[w]
+				var idx int
+				if depth == 6 {
+					// leaf6, inlined by hand: this loop is the hot one.
+					ctr := unsafe.Add(rowPtr, col)
+					idx = treeNode(tree, ctr, treeNode(tree, ctr, treeNode(tree, ctr,
+						treeNode(tree, ctr, treeNode(tree, ctr, treeNode(tree, ctr, 1))))))
+				} else {
+					idx = treeLeaf(tree, depth, unsafe.Add(rowPtr, col))
+				}
+				s := scores[w] + preds[idx-leaves]
+				cols[k], scores[k] = col, s
+				// Kept when s > thr, i.e. not rejected by s <= thr.
+				k += b2i(!(s <= thr))
+			}
+			m = k
+		}
+		for w := 0; w < m; w++ {
+			center := unsafe.Add(rowPtr, cols[w])
+			if q := c.classifyFrom(early, scores[w], center, offs); q > 0 {
+				dst = append(dst, pigo.Detection{Row: row, Col: int(cols[w]), Scale: scale, Q: q})
+			}
+		}
+	}
+	return dst
+}
+
+// treeLeaf walks one tree, whose node offsets start at tree (two int32 per
+// node, node 0 unused), for the window centred at center and returns the
+// leaf's node index (leaves .. 2*leaves-1).
+//
+// Note: the caller guarantees that every offset stays inside the image, so
+// the loads go without bounds checks: a node's offset is at most half the
+// window size from its centre, and a window's centre is at least
+// scale/2 + 1 from the image's edges. For the common depth 6 (the face
+// finder's) the scans use leaf6, unrolled.
+func treeLeaf(tree unsafe.Pointer, depth int, center unsafe.Pointer) int {
+	idx := 1
+	for range depth {
+		idx = treeNode(tree, center, idx)
+	}
+	return idx
+}
+
+// leaf6 is treeLeaf for depth 6, unrolled.
+func leaf6(tree, center unsafe.Pointer) int {
+	return treeNode(tree, center, treeNode(tree, center, treeNode(tree, center,
+		treeNode(tree, center, treeNode(tree, center, treeNode(tree, center, 1))))))
+}
+
+// treeNode compares node idx's two pixels and returns the child to go to.
+func treeNode(tree, center unsafe.Pointer, idx int) int {
+	o := (*[2]int32)(unsafe.Add(tree, idx*8))
+	a := int(*(*byte)(unsafe.Add(center, o[0])))
+	b := int(*(*byte)(unsafe.Add(center, o[1])))
+	// Branch-free: +1 when a <= b (the sign bit of b-a is 0).
+	return 2*idx + 1 + (b-a)>>63
+}
+
+// classifyFrom is classify for a window whose first `from` trees gave
+// score out and passed, without bounds checks on the pixels.
+func (c *Cascade) classifyFrom(from int, out float32, center unsafe.Pointer, offs []int32) float32 {
+	leaves, depth := c.leaves, c.depth
+	trees := unsafe.Pointer(unsafe.SliceData(offs))
+	preds, thr := c.preds[:c.trees*leaves], c.thr[:c.trees]
+	for i := from; i < len(thr); i++ {
+		var idx int
+		if depth == 6 {
+			idx = leaf6(unsafe.Add(trees, 8*leaves*i), center)
+		} else {
+			idx = treeLeaf(unsafe.Add(trees, 8*leaves*i), depth, center)
+		}
+		out += preds[leaves*i+idx-leaves]
+		if out <= thr[i] {
+			return -1
+		}
+	}
+	return out - thr[len(thr)-1]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // gridStart returns the first grid position offset + k*step (k >= 0) that

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"image"
 	_ "image/jpeg"
+	"math"
+	"math/rand"
 	"os"
 	"reflect"
 	"testing"
@@ -81,6 +84,55 @@ func TestCascadeMatchesPigo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCascadeMatchesPigoOtherDepths checks the scan against pigo on random
+// cascades of other depths than the face finder's 6, which take the
+// general path of treeLeaf.
+func TestCascadeMatchesPigoOtherDepths(t *testing.T) {
+	img := grayFixture(t, 160)
+	for _, depth := range []int{1, 3, 5, 6, 7} {
+		data := randomCascade(depth, 40, int64(depth))
+		c, err := ParseCascade(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := pigo.NewPigo().Unpack(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ref.RunCascade(pigo.CascadeParams{MinSize: 10, MaxSize: img.H, ShiftFactor: 0.1, ScaleFactor: 1.1,
+			ImageParams: pigo.ImageParams{Pixels: img.Pix, Rows: img.H, Cols: img.W, Dim: img.Stride}}, 0)
+		got := c.Run(nil, img.Pix, img.H, img.W, img.Stride, 10, img.H, 0.1, 1.1)
+		if len(want) == 0 {
+			t.Fatalf("depth %d: pigo found no window; the test proves nothing", depth)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("depth %d: got %d raw detections, pigo %d; first: %v vs %v", depth, len(got), len(want), head(got), head(want))
+		}
+	}
+}
+
+// randomCascade returns a PICO cascade file of random trees whose stage
+// thresholds pass some windows and reject others.
+func randomCascade(depth, trees int, seed int64) []byte {
+	rng := rand.New(rand.NewSource(seed))
+	leaves := 1 << depth
+	b := make([]byte, 8, 16+trees*(8*leaves))
+	b = binary.LittleEndian.AppendUint32(b, uint32(depth))
+	b = binary.LittleEndian.AppendUint32(b, uint32(trees))
+	var sum float32
+	for range trees {
+		for range 4 * (leaves - 1) {
+			b = append(b, byte(rng.Intn(256)))
+		}
+		for range leaves {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(rng.Float32()*2-0.9))
+		}
+		sum += 0.1
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(sum-0.6))
+	}
+	return b
 }
 
 func head(d []pigo.Detection) []pigo.Detection { return d[:min(len(d), 3)] }

@@ -128,11 +128,21 @@ func (p *Pico) Name() string { return p.cfg.Detector }
 // every batch gets a full-frame scan, so a batch's detections do not
 // depend on earlier batches (which may run on other streams).
 func (p *Pico) Detect(frames []Luma, out [][]Detection) error {
-	p.faces = p.faces[:0]
 	for i, f := range frames {
-		out[i] = p.detectOne(f, out[i][:0])
+		out[i] = p.DetectNext(f, i == 0, out[i][:0])
 	}
 	return nil
+}
+
+// DetectNext runs the cascade on the next frame of a batch, first saying
+// whether it is the batch's first frame, and appends its detections to out.
+// Feeding a batch's frames one by one gives exactly what Detect gives on the
+// whole batch.
+func (p *Pico) DetectNext(f Luma, first bool, out []Detection) []Detection {
+	if first {
+		p.faces = p.faces[:0]
+	}
+	return p.detectOne(f, out)
 }
 
 // windowRange returns the smallest and largest window sizes searched.

@@ -32,8 +32,10 @@ type Metrics struct {
 	FPS         float64            `json:"fps"`
 	Stages      map[string]float64 `json:"stages"` // seconds of work per stage, summed over goroutines
 	// Waits holds seconds each stage spent blocked on its queues:
-	// "decode.out" (detect was full), "detect.in" (nothing decoded yet),
-	// "detect.out", "encode.in" (nothing detected yet), ... A stage that
+	// "decode.out" (the next stage was full), "detect.in" (nothing decoded
+	// yet), "detect.out", "encode.in" (nothing detected yet), ... (with
+	// one CPU detector, detection runs in the decode stage, which has no
+	// "detect.*" queues). A stage that
 	// waits on its input is starved; one that waits on its output is
 	// faster than what follows it.
 	Waits        map[string]float64 `json:"waits,omitempty"`

@@ -389,17 +389,37 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
+	// inline is the detector stage 1 runs itself, frame by frame, when
+	// there is no separate detect stage (see streamingDetector).
+	var inline *Pico
+	if analyse && streamingDetector(cfg) {
+		det, err := NewDetector(cfg, j.cascade)
+		if err != nil {
+			return nil, err
+		}
+		inline, _ = det.(*Pico)
+	}
+	separate := analyse && inline == nil
+
 	// Note: a batch's frames wait in the detect stage while it runs, so
 	// the queues hold a batch's worth each; more would only hold more
-	// decoded frames in memory (a 1080p frame is 3 MB).
+	// decoded frames in memory (a 1080p frame is 3 MB). Without a
+	// separate detect stage no frame is held back, and a short queue
+	// suffices.
 	queue := int(cfg.Batch) * cfg.DetectInterval
+	if !separate {
+		queue = min(queue, streamQueue)
+	}
 	inFlight := (cfg.Streams+3)*queue + 8
 	frames := newFramePool(inFlight)
 	defer frames.free()
 	lumas := newBufferPool(scaler.bufSize(), inFlight)
 
 	decoded := make(chan *item, queue)
-	detected := make(chan *item, queue)
+	detected := decoded
+	if separate {
+		detected = make(chan *item, queue)
+	}
 	var wg sync.WaitGroup
 	send := func(ch chan<- *item, it *item, k string) bool {
 		t := time.Now()
@@ -412,7 +432,8 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		}
 	}
 
-	// Stage 1: demux, decode, convert, scale the luma plane.
+	// Stage 1: demux, decode, convert, scale the luma plane; detect when
+	// there is no separate stage 2.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -475,13 +496,20 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 			pending = nil
 			index++
 			it.detect = analyse && it.index%cfg.DetectInterval == 0
-			if analyse && (it.detect || cfg.TrackFollow > 0) {
+			// Note: only the detector needs the scaled luma; the tracker
+			// follows faces on the frame's own luma plane (frameLuma).
+			if it.detect {
 				it.luma = lumas.get()
 				if err := scaler.scale(f, it.luma); err != nil {
 					return err
 				}
 			}
-			clock.add(busyScale, time.Since(t))
+			t = clock.since(busyScale, t)
+			if inline != nil && it.detect {
+				first := (it.index/cfg.DetectInterval)%int(cfg.Batch) == 0
+				it.dets = inline.DetectNext(lumaOf(it.luma), first, nil)
+				clock.since(busyDetect, t)
+			}
 			if !send(decoded, it, waitDecodeOut) {
 				return context.Cause(ctx)
 			}
@@ -506,25 +534,19 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	}()
 
 	// Stage 2: detect, in batches, on `streams` goroutines.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(detected)
-		if !analyse {
-			for it := range decoded {
-				if !send(detected, it, waitDetectOut) {
-					return
+	if separate {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(detected)
+			if err := detectStage(ctx, cfg, j.cascade, lim, lumaOf, decoded, detected, clock, send); err != nil {
+				if errors.Is(err, ErrOutOfMemory) && lim == nil {
+					err = fmt.Errorf("%w (batch = %d; batch = \"auto\" would halve it and go on)", err, cfg.Batch)
 				}
+				cancel(fmt.Errorf("%s: %w", src.path, err))
 			}
-			return
-		}
-		if err := detectStage(ctx, cfg, j.cascade, lim, lumaOf, decoded, detected, clock, send); err != nil {
-			if errors.Is(err, ErrOutOfMemory) && lim == nil {
-				err = fmt.Errorf("%w (batch = %d; batch = \"auto\" would halve it and go on)", err, cfg.Batch)
-			}
-			cancel(fmt.Errorf("%s: %w", src.path, err))
-		}
-	}()
+		}()
+	}
 
 	// Stage 3 (this goroutine): track, reframe, encode, mux.
 	m := &Metrics{
@@ -570,9 +592,10 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		var crop Crop
 		if analyse {
 			var luma *Luma
-			if it.luma != nil {
-				l := lumaOf(it.luma)
-				luma = &l
+			if cfg.TrackFollow > 0 {
+				if l := frameLuma(it.frame, W, H); l.Pix != nil {
+					luma = &l
+				}
 			}
 			tracks := tracker.UpdateFrame(it.dets, it.detect, luma)
 			primary, ok := tracker.Primary()
@@ -665,6 +688,18 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		m.Stages[StageEncode] += j.sk.encodeSeconds
 	}
 	return m, nil
+}
+
+// frameLuma returns the luma plane of f, a W x H frame of 8-bit planar
+// YUV (what the decode stage passes on), as a Luma in source pixels. It
+// aliases the frame's memory, valid while f holds its reference.
+//
+// Note: appearance following samples a 16 x 16 grid per candidate box, so
+// it costs the same at any resolution; reading the frame itself spares
+// scaling the luma of the frames the detector skips.
+func frameLuma(f *astiav.Frame, W, H int) Luma {
+	pix, stride := planeBytes(f, 0, H)
+	return Luma{Pix: pix, W: W, H: H, Stride: stride, Scale: 1}
 }
 
 // detectStage groups decoded frames into batches and runs them on
@@ -794,6 +829,41 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lim *batchLimi
 	default:
 		return nil
 	}
+}
+
+// OneGoThread reports whether a run with cfg does all its Go work on one
+// thread at a time: one pass in this process, with the detector in the
+// decode stage (see streamingDetector). Its command may then run with
+// GOMAXPROCS 1.
+//
+// Note: such a run's heavy lifting, decoding and x264, runs on FFmpeg's and
+// x264's own threads, which GOMAXPROCS does not limit; the Go side is the
+// detector plus a little tracking. A second P there only buys the
+// scheduler's spinning and sysmon taking Ps back from goroutines blocked in
+// FFmpeg calls: on the one-minute 1080p fixture on two cores, context
+// switches drop from about 100k to 57k with one, and CPU time by about 3%.
+func OneGoThread(cfg Config) bool {
+	return cfg.Processes <= 1 && cfg.EncodeWorkers <= 1 && streamingDetector(cfg)
+}
+
+// streamQueue is the depth of the queue between stages 1 and 3 when there
+// is no separate detect stage.
+const streamQueue = 4
+
+// streamingDetector reports whether the pipeline runs the detector in stage
+// 1, frame by frame, rather than in batches in a detect stage of its own:
+// with one CPU detector.
+//
+// Note: one CPU detector scans a batch's frames one after another anyway,
+// and DetectNext fed them one by one gives exactly Detect's detections on
+// the whole batch (the batch's first frame still gets the full scan, on the
+// same global alignment). But no frame waits for its batch to fill: with
+// batch 8 at detect_interval 2 the batched stage held 16 to 48 more
+// decoded frames (3 MB each at 1080p) in flight, which cost page faults to
+// allocate and had left the CPU caches by the time the encoder read them;
+// and each frame makes one hop between goroutines fewer.
+func streamingDetector(cfg Config) bool {
+	return cfg.Streams == 1 && (cfg.Detector == "pico" || cfg.Detector == "pigo")
 }
 
 // PeakRSS returns this process's peak resident set size in bytes.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -95,6 +96,9 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 
+	if pipeline.OneGoThread(cfg) && os.Getenv("GOMAXPROCS") == "" {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opt := pipeline.Options{Input: input, Output: *out, Config: cfg, GroundTruth: *gt, TracksPath: *tracks}
