@@ -290,6 +290,7 @@ func TestBatchCost(t *testing.T) {
 			t.Errorf("batch %v: cost %g, want %g", b, got, want)
 		}
 	}
+	cfg.Batch = pipeline.BatchAuto // the map above leaves either value
 	cand := &Candidate{Config: cfg, Cost: []float64{0, 0, 0, 0, 64}}
 	if s := fmtCost(cand, DefaultCost); !strings.Contains(s, "batch 64 (auto, counted at batch_max)") {
 		t.Errorf("cost text %q", s)
