@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -169,24 +168,20 @@ func sizeBatch(in batchInputs) BatchPlan {
 // bytes, frames of them to detect on (0 = unknown).
 func autoBatchInputs(cfg Config, cascade []byte, w, h, dw, dh, stride, frames int) (batchInputs, error) {
 	procs := max(cfg.Processes, 1)
-	frame := int64(w) * int64(h) * 3 / 2 // decoded 4:2:0
-	luma := int64(stride) * int64(dh)
 	in := batchInputs{Margin: cfg.MemoryMargin, Shares: procs * cfg.Streams, Max: cfg.BatchMax, Frames: frames}
 
 	// The RAM bound is the memory planner's per-process estimate
-	// (estimateProcessMemory) solved for the batch.
-	ramBudget, source := cfg.MemoryBudget, "memory_budget"
+	// (estimateProcessMemory) solved for the batch. With the cuda
+	// detector memory_budget is VRAM, so RAM is what the machine has.
+	ramBudget := cfg.MemoryBudget
 	if ramBudget == 0 || cfg.Detector == "cuda" {
 		var err error
 		if ramBudget, err = systemMemAvailable(); err != nil {
 			return in, fmt.Errorf(`batch = "auto": %v`, err)
 		}
-		source = "MemAvailable"
 	}
-	_ = source
 	in.RAM = int64(float64(ramBudget)*(1-cfg.MemoryMargin)-float64(cfg.ModelMemory)) / int64(procs)
-	in.RAMBase = processMemoryBase + (2*16+32)*frame
-	in.RAMPerFrame = 2 * int64(cfg.Streams+3) * int64(cfg.DetectInterval) * frame
+	in.RAMBase, in.RAMPerFrame = processMemoryTerms(cfg, w, h)
 
 	if cfg.Detector == "cuda" {
 		if gpuMemory == nil {
@@ -210,7 +205,7 @@ func autoBatchInputs(cfg Config, cascade []byte, w, h, dw, dh, stride, frames in
 	// from decoding to encoding, and frames still in cache when the
 	// encoder reads them cost no memory traffic.
 	in.Memory, in.Source = lastLevelCache()
-	in.PerFrame = int64(cfg.DetectInterval)*frame + luma
+	in.PerFrame = int64(cfg.DetectInterval)*decodedFrameBytes(w, h) + int64(stride)*int64(dh)
 	return in, nil
 }
 
@@ -341,17 +336,3 @@ func mergeBatchPlans(run, w *BatchPlan) *BatchPlan {
 	run.Shrinks = append(run.Shrinks, w.Shrinks...)
 	return run
 }
-
-// detectSize is the size of the image the detector sees for w x h frames
-// (as the pass computes it).
-func detectSize(cfg Config, w, h int) (int, int) {
-	dw := cfg.DetectWidth
-	if dw <= 0 {
-		dw = w
-	}
-	return dw, max(int(math.Round(float64(h)*float64(dw)/float64(w))), 1)
-}
-
-// lumaStride is the row stride of a detector image dw pixels wide (see
-// newLumaScaler).
-func lumaStride(dw int) int { return (dw + 31) &^ 31 }

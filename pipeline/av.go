@@ -118,10 +118,14 @@ func newLumaScaler(srcW, srcH, dstW, dstH int) (*lumaScaler, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("swscale: cannot scale luma %dx%d to %dx%d", srcW, srcH, dstW, dstH)
 	}
-	// Note: swscale writes whole SIMD blocks; a stride rounded up to 32
-	// keeps it from writing past the end of a row.
-	return &lumaScaler{ctx: ctx, srcW: srcW, srcH: srcH, dstW: dstW, dstH: dstH, dstStride: (dstW + 31) &^ 31}, nil
+	return &lumaScaler{ctx: ctx, srcW: srcW, srcH: srcH, dstW: dstW, dstH: dstH, dstStride: lumaStride(dstW)}, nil
 }
+
+// lumaStride is the row stride of a detector image dw pixels wide.
+//
+// Note: swscale writes whole SIMD blocks; a stride rounded up to 32 keeps
+// it from writing past the end of a row.
+func lumaStride(dw int) int { return (dw + 31) &^ 31 }
 
 // bufSize returns the bytes a destination buffer needs.
 func (s *lumaScaler) bufSize() int { return s.dstStride*s.dstH + 64 }

@@ -411,17 +411,16 @@ func setField(f reflect.Value, val any) error {
 			}
 			f.SetInt(int64(b))
 			return nil
+		case int, int64, float64:
+			// Note: 0 is how a Config holds "auto"; a file or an axis
+			// that says 0 means a batch of nothing, an error.
+			if val == 0 || val == int64(0) || val == float64(0) {
+				return fmt.Errorf(`must be >= 1 or "auto", got 0`)
+			}
 		}
 	}
 	switch f.Kind() {
 	case reflect.Int, reflect.Int64:
-		if f.Type() == batchSizeType {
-			// Note: 0 is how a Config holds "auto"; a file or an axis
-			// that says 0 means a batch of nothing, an error.
-			if n, ok := val.(int); ok && n == 0 || val == int64(0) || val == float64(0) {
-				return fmt.Errorf(`must be >= 1 or "auto", got 0`)
-			}
-		}
 		switch x := val.(type) {
 		case int:
 			f.SetInt(int64(x))

@@ -169,7 +169,7 @@ func (s *source) setupCUDA(codec *astiav.Codec) {
 		}
 		// Note: FFmpeg lists the software format last; a stream NVDEC
 		// cannot take (a profile the GPU lacks) decodes on the CPU, and
-		// decodeAll reports the change of format.
+		// decodeAll stops with an error that says so.
 		return pfs[len(pfs)-1]
 	})
 	s.hwFmt = hwFmt
@@ -217,15 +217,14 @@ func (s *source) decodeAll(newFrame func() *astiav.Frame, release func(*astiav.F
 				}
 				return fmt.Errorf("%s: corrupt video: %v", s.path, err)
 			}
-			if into != f && into.PixelFormat() != s.hwFmt {
-				// Note: get_format fell back to software decoding (a profile
-				// the GPU lacks); the stages are set up for NV12.
-				pf := into.PixelFormat()
-				into.Unref()
-				release(f)
-				return fmt.Errorf(`%s: NVDEC cannot decode this stream (FFmpeg decoded it as %s on the CPU); set hwaccel = "none"`, s.path, pf)
-			}
 			if into != f {
+				if pf := into.PixelFormat(); pf != s.hwFmt {
+					// Note: get_format fell back to software decoding (a
+					// profile the GPU lacks); the stages are set up for NV12.
+					into.Unref()
+					release(f)
+					return fmt.Errorf(`%s: NVDEC cannot decode this stream (FFmpeg decoded it as %s on the CPU); set hwaccel = "none"`, s.path, pf)
+				}
 				// Download the GPU frame (NV12) into f, with its timestamps.
 				err := hwDownload(f, into)
 				into.Unref()

@@ -74,10 +74,22 @@ func BackOff(n int) int {
 // reference frames, the detector's luma planes and a fixed base for the
 // code, the cascade and FFmpeg's contexts.
 func estimateProcessMemory(cfg Config, w, h int) int64 {
-	frame := int64(w) * int64(h) * 3 / 2
-	inFlight := int64((cfg.Streams+3)*cfg.Batch.Max(1)*cfg.DetectInterval) + 16
-	return processMemoryBase + (2*inFlight+32)*frame
+	base, perBatchFrame := processMemoryTerms(cfg, w, h)
+	return base + int64(cfg.Batch.Max(1))*perBatchFrame
 }
+
+// processMemoryTerms splits estimateProcessMemory into what a worker needs
+// whatever its batch and what each frame of batch adds: (streams + 3) x
+// batch x detect_interval + 16 decoded frames in flight, each counted twice
+// (the frame and the decoder's or encoder's copy), and 32 frames of
+// decoder references.
+func processMemoryTerms(cfg Config, w, h int) (base, perBatchFrame int64) {
+	frame := decodedFrameBytes(w, h)
+	return processMemoryBase + (2*16+32)*frame, 2 * int64(cfg.Streams+3) * int64(cfg.DetectInterval) * frame
+}
+
+// decodedFrameBytes is the size of a decoded w x h 8-bit 4:2:0 frame.
+func decodedFrameBytes(w, h int) int64 { return int64(w) * int64(h) * 3 / 2 }
 
 // cudaContextBytes is the VRAM one worker holds besides its detector's
 // batch buffers: its CUDA context, the kernel and the cascade. Measured

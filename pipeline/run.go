@@ -355,13 +355,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	cfg, src, sp := j.cfg, j.src, j.span
 	analyse := j.mode != modeEncode
 
-	// Note: detect_width may exceed the source width: upscaling a small
-	// video gives the cascade's smallest windows more pixels to test.
-	dw := cfg.DetectWidth
-	if dw <= 0 {
-		dw = W
-	}
-	dh := max(int(math.Round(float64(H)*float64(dw)/float64(W))), 1)
+	dw, dh := detectSize(cfg, W, H)
 	scaler, err := newLumaScaler(W, H, dw, dh)
 	if err != nil {
 		return nil, err
@@ -688,6 +682,18 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		m.Stages[StageEncode] += j.sk.encodeSeconds
 	}
 	return m, nil
+}
+
+// detectSize is the size of the image the detector sees for W x H frames.
+//
+// Note: detect_width may exceed the source width: upscaling a small video
+// gives the cascade's smallest windows more pixels to test.
+func detectSize(cfg Config, W, H int) (int, int) {
+	dw := cfg.DetectWidth
+	if dw <= 0 {
+		dw = W
+	}
+	return dw, max(int(math.Round(float64(H)*float64(dw)/float64(W))), 1)
 }
 
 // frameLuma returns the luma plane of f, a W x H frame of 8-bit planar
