@@ -140,14 +140,9 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 	if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", argv[0], err))
 	}
-	killedFor, waitErr, tail := sup.killedFor, sup.waitErr, sup.tail
+	waitErr, tail := sup.waitErr, sup.tail
 	switch {
-	case killedFor == StatusTimeout:
-		res.Status = StatusTimeout
-		res.Error = fmt.Sprintf("timed out after %s; killed its process group", timeout)
-	case killedFor == StatusInterrupted:
-		res.Status = StatusInterrupted
-		res.Error = "interrupted; killed its process group"
+	case sup.killed(res, "", timeout):
 	case waitErr != nil:
 		res.Status = StatusFailed
 		if res.Signal != "" {
@@ -191,6 +186,21 @@ type child struct {
 	killedFor Status // StatusTimeout or StatusInterrupted when the harness killed it
 	waitErr   error  // from Wait
 	tail      string // the end of its stderr
+}
+
+// killed fills res's status and error for a child the harness killed (at
+// its timeout, or interrupted), naming it what ("" or "reference workload
+// "), and reports whether it was killed.
+func (c child) killed(res *Result, what string, timeout time.Duration) bool {
+	switch c.killedFor {
+	case StatusTimeout:
+		res.Status, res.Error = StatusTimeout, fmt.Sprintf("%stimed out after %s; killed its process group", what, timeout)
+	case StatusInterrupted:
+		res.Status, res.Error = StatusInterrupted, "interrupted; killed its process group"
+	default:
+		return false
+	}
+	return true
 }
 
 // supervise runs name with args in its own process group, its output in

@@ -201,14 +201,9 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 	if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", ffmpeg, err))
 	}
-	killedFor, waitErr, tail := sup.killedFor, sup.waitErr, sup.tail
+	waitErr, tail := sup.waitErr, sup.tail
 	switch {
-	case killedFor == StatusTimeout:
-		res.Status = StatusTimeout
-		res.Error = fmt.Sprintf("reference workload timed out after %s; killed its process group", timeout)
-	case killedFor == StatusInterrupted:
-		res.Status = StatusInterrupted
-		res.Error = "interrupted; killed its process group"
+	case sup.killed(res, "reference workload ", timeout):
 	case waitErr != nil:
 		res.Status = StatusFailed
 		res.Error = "reference workload (ffmpeg): " + waitErr.Error()
