@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -40,9 +39,7 @@ flags:
 `
 
 func baselineCmd(stdout, stderr io.Writer, args []string) error {
-	fl := flag.NewFlagSet("baseline", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, baselineUsage); fl.PrintDefaults() }
+	fl := newFlagSet("baseline", baselineUsage, stderr)
 	from := fl.String("from", "", "the `results` to save: a results.jsonl or a sweep folder (save)")
 	pos, err := parseInterspersed(fl, args)
 	if err != nil {

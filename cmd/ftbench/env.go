@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 
@@ -29,9 +28,7 @@ flags:
 `
 
 func envCmd(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("env", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, envUsage); fs.PrintDefaults() }
+	fs := newFlagSet("env", envUsage, stderr)
 	noGPU := fs.Bool("no-gpu", false, "do not open NVML even if it is present")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -37,9 +36,7 @@ flags:
 `
 
 func exportCmd(stdout, stderr io.Writer, args []string) error {
-	fl := flag.NewFlagSet("export", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, exportUsage); fl.PrintDefaults() }
+	fl := newFlagSet("export", exportUsage, stderr)
 	format := fl.String("format", "gobench", "output `format`: gobench")
 	files, err := parseInterspersed(fl, args)
 	if err != nil {

@@ -72,9 +72,7 @@ flags:
 `
 
 func gateCmd(stdout, stderr io.Writer, args []string) error {
-	fl := flag.NewFlagSet("gate", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, gateUsage); fl.PrintDefaults() }
+	fl := newFlagSet("gate", gateUsage, stderr)
 	basePath := fl.String("baseline", "", "baseline `results`: a results.jsonl, a sweep folder, or a folder of baselines")
 	candPath := fl.String("candidate", "", "candidate `results`: a results.jsonl or a sweep folder")
 	rulesPath := fl.String("rules", "", "rules `file` (TOML); default: fps may not drop more than 5%")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -29,9 +28,7 @@ flags:
 `
 
 func mergeCmd(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, mergeUsage); fs.PrintDefaults() }
+	fs := newFlagSet("merge", mergeUsage, stderr)
 	out := fs.String("out", "", "`folder` to write the merged results into (required; must not hold results)")
 	dirs, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -54,9 +53,7 @@ flags:
 `
 
 func reportCmd(stdout, stderr io.Writer, args []string) error {
-	fl := flag.NewFlagSet("report", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, reportUsage); fl.PrintDefaults() }
+	fl := newFlagSet("report", reportUsage, stderr)
 	htmlPath := fl.String("o", "", "HTML report `path` (default report.html beside the first results file)")
 	mdPath := fl.String("md", "", "Markdown summary `path` (default summary.md beside the first results file)")
 	bestPath := fl.String("best", "", "best config `path` (default best.toml beside the first results file)")

@@ -44,9 +44,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		defer stop()
 		return withCode(exitFailure, pipeline.RunWorker(ctx, args[1]))
 	}
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, runUsage); fs.PrintDefaults() }
+	fs := newFlagSet("run", runUsage, stderr)
 	out := fs.String("o", "", "output video `path` (.mp4, .mkv, .mov)")
 	configPath := fs.String("config", "", "pipeline config `file` (TOML); unset keys keep their defaults")
 	tracks := fs.String("tracks", "", "write per-frame detections, tracks and crops to this JSON `file`")
@@ -127,6 +125,15 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 			m.Quality.HitRate, m.Quality.Recall, m.Quality.Precision, m.Quality.GTFrames)
 	}
 	return nil
+}
+
+// newFlagSet returns a command's flag set: errors and -h print usage and
+// then the flags' defaults on stderr.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	return fs
 }
 
 // parseInterspersed parses flags that may come before or after positional

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -64,9 +63,7 @@ flags:
 var sweepEnv = os.Getenv
 
 func sweepCmd(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, sweepUsage); fs.PrintDefaults() }
+	fs := newFlagSet("sweep", sweepUsage, stderr)
 	out := fs.String("out", "", "output `folder` (default out/NAME, NAME the spec's name)")
 	resume := fs.Bool("resume", false, "continue the sweep in --out: run only the runs it has not recorded")
 	shard := fs.String("shard", "", "run shard `I/N` of the trials (0-based); default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -43,9 +42,7 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprint(stderr, tuneUsage)
 		return withCode(exitUsage, errors.New("want a subcommand: replay"))
 	}
-	fs := flag.NewFlagSet("tune replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, tuneUsage); fs.PrintDefaults() }
+	fs := newFlagSet("tune replay", tuneUsage, stderr)
 	specPath := fs.String("spec", "", "the sweep's spec `file` (default: spec.toml beside the results)")
 	strategy := fs.String("strategy", "all", "`strategy` to replay, or all")
 	seeds := fs.Int("seeds", 10, "seeds to run each strategy with")
