@@ -120,19 +120,12 @@ func (p *parser) search(v any) *Search {
 	float("budget_fraction", &s.BudgetFraction, func(f float64) bool { return f > 0 && f <= 1 })
 	float("stall_gain", &s.StallGain, func(f float64) bool { return f >= 0 })
 	if v, ok := t["budget_time"]; ok {
-		txt := p.str("search.budget_time", v)
-		if d, err := time.ParseDuration(txt); err != nil || d <= 0 {
-			p.errf("search.budget_time", "%q is not %s", txt, searchFields["budget_time"])
-		} else {
+		if d, ok := p.duration("search.budget_time", v, searchFields["budget_time"]); ok {
 			s.BudgetTime = d
 		}
 	}
 	if v, ok := t["latin_hypercube"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			p.errf("search.latin_hypercube", "want true or false, got %s", describe(v))
-		}
-		s.LatinHypercube = b
+		s.LatinHypercube = p.boolean("search.latin_hypercube", v)
 	}
 	return s
 }

@@ -284,19 +284,12 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		s.MemoryLimit = p.size("memory_limit", v)
 	}
 	if v, ok := raw["timeout"]; ok {
-		txt := p.str("timeout", v)
-		if d, err := time.ParseDuration(txt); err != nil || d <= 0 {
-			p.errf("timeout", "%q is not a positive duration such as \"90s\" or \"10m\"", txt)
-		} else {
+		if d, ok := p.duration("timeout", v, `a positive duration such as "90s" or "10m"`); ok {
 			s.Timeout = d
 		}
 	}
 	if v, ok := raw["calibrate"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			p.errf("calibrate", "want true or false, got %s", describe(v))
-		}
-		s.Calibrate = b
+		s.Calibrate = p.boolean("calibrate", v)
 	}
 	if v, ok := raw["objective"]; ok {
 		s.Objective = p.objective(v)
@@ -372,6 +365,26 @@ func (p *parser) str(field string, v any) string {
 		p.errf(field, "want a string, got %s", describe(v))
 	}
 	return s
+}
+
+func (p *parser) boolean(field string, v any) bool {
+	b, ok := v.(bool)
+	if !ok {
+		p.errf(field, "want true or false, got %s", describe(v))
+	}
+	return b
+}
+
+// duration reads a positive Go duration ("90s"); want says what is wanted
+// when it is not one.
+func (p *parser) duration(field string, v any, want string) (time.Duration, bool) {
+	txt := p.str(field, v)
+	d, err := time.ParseDuration(txt)
+	if err != nil || d <= 0 {
+		p.errf(field, "%q is not %s", txt, want)
+		return 0, false
+	}
+	return d, true
 }
 
 func (p *parser) integer(field string, v any) (int64, bool) {
@@ -834,11 +847,7 @@ func (p *parser) rangeValues(at string, f pipeline.Field, t map[string]any) ([]a
 	step := get("step", 1, false)
 	pow2 := false
 	if v, ok := t["pow2"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			p.errf(at+".pow2", "want true or false, got %s", describe(v))
-		}
-		pow2 = b
+		pow2 = p.boolean(at+".pow2", v)
 		if _, ok := t["step"]; ok && pow2 {
 			p.errf(at, "give step or pow2, not both")
 		}
