@@ -10,17 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// watchdog panics, crashing the fuzz worker so the input is kept as a
-// crasher, when the returned stop is not called within d.
-//
-// Note: go test -fuzz has no per-input time limit, so a parser that loops
-// forever on some input would otherwise show up only as a stalled run.
-func watchdog(d time.Duration, what string) (stop func()) {
-	t := time.AfterFunc(d, func() { panic(what + " took longer than " + d.String()) })
-	return func() { t.Stop() }
-}
+	"github.com/ftbench/ftbench/internal/fuzzutil"
+)
 
 // FuzzParseConfig feeds arbitrary text to the config parser. It must never
 // panic; an error is one line naming the file; an accepted config is
@@ -44,7 +36,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer watchdog(10*time.Second, "ParseConfig")()
+		defer fuzzutil.Watchdog(10*time.Second, "ParseConfig")()
 		cfg, err := ParseConfig(data, "fuzz.toml")
 		if err != nil {
 			if msg := err.Error(); !strings.HasPrefix(msg, "fuzz.toml") || strings.Contains(msg, "\n") {
@@ -94,7 +86,7 @@ func FuzzParseGroundTruth(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer watchdog(10*time.Second, "ParseGroundTruth")()
+		defer fuzzutil.Watchdog(10*time.Second, "ParseGroundTruth")()
 		gt, err := ParseGroundTruth(bytes.NewReader(data), "fuzz.gt")
 		if err != nil {
 			if msg := err.Error(); !strings.HasPrefix(msg, "fuzz.gt") || strings.Contains(msg, "\n") {

@@ -10,17 +10,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-// watchdog panics, crashing the fuzz worker so the input is kept as a
-// crasher, when the returned stop is not called within d.
-//
-// Note: go test -fuzz has no per-input time limit, so a decoder that loops
-// forever on some input would otherwise show up only as a stalled run.
-func watchdog(d time.Duration, what string) (stop func()) {
-	t := time.AfterFunc(d, func() { panic(what + " took longer than " + d.String()) })
-	return func() { t.Stop() }
-}
+	"github.com/ftbench/ftbench/internal/fuzzutil"
+)
 
 // FuzzDecoder feeds arbitrary bytes to the results decoder, as a torn,
 // edited or hostile results.jsonl. It must never panic; every record it
@@ -46,7 +38,7 @@ func FuzzDecoder(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer watchdog(10*time.Second, "Decoder")()
+		defer fuzzutil.Watchdog(10*time.Second, "Decoder")()
 		got, warns, err := DecodeAll(NewDecoder(bytes.NewReader(data), "fuzz.jsonl"))
 		if err != nil {
 			t.Fatalf("a byte stream gave an I/O error: %v", err)

@@ -7,17 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// watchdog panics, crashing the fuzz worker so the input is kept as a
-// crasher, when the returned stop is not called within d.
-//
-// Note: go test -fuzz has no per-input time limit, so a parser that loops
-// forever on some input would otherwise show up only as a stalled run.
-func watchdog(d time.Duration, what string) (stop func()) {
-	t := time.AfterFunc(d, func() { panic(what + " took longer than " + d.String()) })
-	return func() { t.Stop() }
-}
+	"github.com/ftbench/ftbench/internal/fuzzutil"
+)
 
 // FuzzParse feeds arbitrary text to the spec parser. It must never panic
 // or hang, must fail with a non-empty ErrorList whose every entry names the
@@ -44,7 +36,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer watchdog(10*time.Second, "sweeps.Parse")()
+		defer fuzzutil.Watchdog(10*time.Second, "sweeps.Parse")()
 		s, err := Parse(data, "fuzz.toml", "")
 		if err != nil {
 			var list ErrorList
