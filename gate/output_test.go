@@ -3,7 +3,6 @@ package gate
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ftbench/ftbench/internal/testutil"
 	"github.com/ftbench/ftbench/runner"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // mixedReport is a report with every kind of line: a pass, a regression,
 // an inconclusive check (too few runs), a broken threshold, a failed run,
@@ -45,24 +43,6 @@ func mixedReport(t *testing.T) *Report {
 	return rep
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./gate -update rewrites it):\n%s", path, got)
-	}
-}
-
 func TestOutputsGolden(t *testing.T) {
 	t.Parallel()
 	rep := mixedReport(t)
@@ -78,7 +58,7 @@ func TestOutputsGolden(t *testing.T) {
 		if err := o.write(&b, rep); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, o.file, b.Bytes())
+		testutil.Golden(t, filepath.Join("testdata", o.file), b.Bytes())
 	}
 }
 

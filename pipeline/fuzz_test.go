@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/internal/fuzzutil"
+	"github.com/ftbench/ftbench/internal/testutil"
 )
 
 // FuzzParseConfig feeds arbitrary text to the config parser. It must never
@@ -36,7 +36,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer fuzzutil.Watchdog(10*time.Second, "ParseConfig")()
+		defer testutil.Watchdog(10*time.Second, "ParseConfig")()
 		cfg, err := ParseConfig(data, "fuzz.toml")
 		if err != nil {
 			if msg := err.Error(); !strings.HasPrefix(msg, "fuzz.toml") || strings.Contains(msg, "\n") {
@@ -86,7 +86,7 @@ func FuzzParseGroundTruth(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer fuzzutil.Watchdog(10*time.Second, "ParseGroundTruth")()
+		defer testutil.Watchdog(10*time.Second, "ParseGroundTruth")()
 		gt, err := ParseGroundTruth(bytes.NewReader(data), "fuzz.gt")
 		if err != nil {
 			if msg := err.Error(); !strings.HasPrefix(msg, "fuzz.gt") || strings.Contains(msg, "\n") {

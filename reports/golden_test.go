@@ -3,51 +3,17 @@ package reports
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ftbench/ftbench/internal/testutil"
 	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// golden compares got with the golden file, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if bytes.Equal(got, want) {
-		return
-	}
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("%s differs from the output at line %d (go test -update rewrites it):\nwant: %s\ngot:  %s", path, i+1, wl, gl)
-			return
-		}
-	}
-}
 
 func analyzeScenario(t *testing.T, name string) *Report {
 	t.Helper()
@@ -68,7 +34,7 @@ func TestGoldenSummary(t *testing.T) {
 			if err := WriteMarkdown(&buf, r); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", name, "summary.golden.md"), buf.Bytes())
+			testutil.Golden(t, filepath.Join("testdata", name, "summary.golden.md"), buf.Bytes())
 		})
 	}
 }
@@ -125,7 +91,7 @@ func TestGoldenChoice(t *testing.T) {
 					t.Errorf("best.toml parses to %+v, want %+v", cfg, c.Best.Config)
 				}
 			}
-			golden(t, filepath.Join("testdata", name, "choice.golden.txt"), []byte(b.String()))
+			testutil.Golden(t, filepath.Join("testdata", name, "choice.golden.txt"), []byte(b.String()))
 		})
 	}
 }

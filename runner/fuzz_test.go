@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/internal/fuzzutil"
+	"github.com/ftbench/ftbench/internal/testutil"
 )
 
 // FuzzDecoder feeds arbitrary bytes to the results decoder, as a torn,
@@ -38,7 +38,7 @@ func FuzzDecoder(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer fuzzutil.Watchdog(10*time.Second, "Decoder")()
+		defer testutil.Watchdog(10*time.Second, "Decoder")()
 		got, warns, err := DecodeAll(NewDecoder(bytes.NewReader(data), "fuzz.jsonl"))
 		if err != nil {
 			t.Fatalf("a byte stream gave an I/O error: %v", err)

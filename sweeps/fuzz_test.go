@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/internal/fuzzutil"
+	"github.com/ftbench/ftbench/internal/testutil"
 )
 
 // FuzzParse feeds arbitrary text to the spec parser. It must never panic
@@ -36,7 +36,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer fuzzutil.Watchdog(10*time.Second, "sweeps.Parse")()
+		defer testutil.Watchdog(10*time.Second, "sweeps.Parse")()
 		s, err := Parse(data, "fuzz.toml", "")
 		if err != nil {
 			var list ErrorList

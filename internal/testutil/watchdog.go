@@ -1,5 +1,5 @@
-// Package fuzzutil holds what the fuzz tests of several packages share.
-package fuzzutil
+// Package testutil holds what the tests of several packages share.
+package testutil
 
 import "time"
 
