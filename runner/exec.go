@@ -95,16 +95,7 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 			res.Axes[s.Key] = s.Value
 		}
 	}
-	fail := func(err error) *Result {
-		res.Status = StatusFailed
-		res.ExitCode = -1
-		res.Error = err.Error()
-		if res.Start.IsZero() {
-			res.Start = time.Now().UTC()
-		}
-		res.End = time.Now().UTC()
-		return res
-	}
+	fail := res.failed
 	argv, err := r.command()
 	if err != nil {
 		return fail(err)
@@ -178,6 +169,19 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 	if !r.KeepOutputs {
 		os.Remove(outPath)
 	}
+	return res
+}
+
+// failed marks res as a run that failed before or around its child (it
+// could not be prepared or started) and returns it.
+func (res *Result) failed(err error) *Result {
+	res.Status = StatusFailed
+	res.ExitCode = -1
+	res.Error = err.Error()
+	if res.Start.IsZero() {
+		res.Start = time.Now().UTC()
+	}
+	res.End = time.Now().UTC()
 	return res
 }
 

@@ -160,16 +160,7 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 		TrialID: t.ID, Label: t.Label, Config: cfg, Input: t.Input,
 		Round: run.Round, Repetition: run.Repetition, Warmup: run.Warmup, Env: r.Env,
 	}
-	fail := func(err error) *Result {
-		res.Status = StatusFailed
-		res.ExitCode = -1
-		res.Error = err.Error()
-		if res.Start.IsZero() {
-			res.Start = time.Now().UTC()
-		}
-		res.End = time.Now().UTC()
-		return res
-	}
+	fail := res.failed
 	ffmpeg, ffprobe, err := findFFmpeg()
 	if err != nil {
 		return fail(err)
