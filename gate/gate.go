@@ -12,7 +12,7 @@ import (
 
 	"github.com/montanaflynn/stats"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Trial identifies a trial across the two record files.
@@ -27,7 +27,7 @@ func (t Trial) String() string { return t.Input + " " + t.Label }
 // Side is one side of a comparison: the records of one results file.
 type Side struct {
 	Name    string // the file, for messages
-	Results []*runner.Result
+	Results []*record.Result
 }
 
 // Normalize says how speed metrics are made comparable across machines.
@@ -132,7 +132,7 @@ type SideInfo struct {
 type RunFailure struct {
 	Trial  Trial
 	Round  int
-	Status runner.Status
+	Status record.Status
 	Error  string
 }
 
@@ -298,8 +298,8 @@ func parens(s string) string {
 // trialData is one trial's runs on one side.
 type trialData struct {
 	trial  Trial
-	runs   []*runner.Result // counted runs that finished ok
-	failed []*runner.Result // counted runs that failed or timed out
+	runs   []*record.Result // counted runs that finished ok
+	failed []*record.Result // counted runs that failed or timed out
 }
 
 // sideData is one side's records, sorted out.
@@ -309,7 +309,7 @@ type sideData struct {
 	trials map[string]*trialData
 	order  []string // trial keys, first seen first
 	// refs holds the ok counted reference runs by input; refOrder their inputs.
-	refs     map[string][]*runner.Result
+	refs     map[string][]*record.Result
 	refOrder []string
 	refBad   map[string]int // failed reference runs by input
 	refErr   map[string]string
@@ -318,11 +318,11 @@ type sideData struct {
 	notes    []string
 	// fallbacks holds the runs normalised by the median for want of a
 	// reference run in their round.
-	fallbacks map[*runner.Result]bool
+	fallbacks map[*record.Result]bool
 	failed    int // counted trial runs that failed
 }
 
-func trialKey(r *runner.Result, m Match) string {
+func trialKey(r *record.Result, m Match) string {
 	if m == MatchLabel {
 		return r.Input.Name + "\x00" + r.Label
 	}
@@ -331,9 +331,9 @@ func trialKey(r *runner.Result, m Match) string {
 
 func collect(s Side, cfg Config) (*sideData, error) {
 	d := &sideData{
-		name: s.Name, trials: map[string]*trialData{}, refs: map[string][]*runner.Result{},
+		name: s.Name, trials: map[string]*trialData{}, refs: map[string][]*record.Result{},
 		refBad: map[string]int{}, refErr: map[string]string{}, machines: map[string]Machine{}, norm: cfg.Normalize,
-		fallbacks: map[*runner.Result]bool{},
+		fallbacks: map[*record.Result]bool{},
 	}
 	d.info = SideInfo{Name: s.Name, Records: len(s.Results)}
 	interrupted, warmups := 0, 0
@@ -342,21 +342,21 @@ func collect(s Side, cfg Config) (*sideData, error) {
 			warmups++
 			continue
 		}
-		if r.Status == runner.StatusInterrupted {
+		if r.Status == record.StatusInterrupted {
 			interrupted++
 			continue
 		}
-		if r.Status == runner.StatusOK {
+		if r.Status == record.StatusOK {
 			m := MachineOf(r.Env)
 			d.machines[m.Key()] = m
 		}
-		if runner.IsReference(r) {
+		if record.IsReference(r) {
 			in := r.Input.Name
 			if _, ok := d.refs[in]; !ok {
 				d.refOrder = append(d.refOrder, in)
 				d.refs[in] = nil
 			}
-			if r.Status == runner.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
+			if r.Status == record.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
 				d.refs[in] = append(d.refs[in], r)
 			} else {
 				d.refBad[in]++
@@ -374,7 +374,7 @@ func collect(s Side, cfg Config) (*sideData, error) {
 			d.trials[key] = t
 			d.order = append(d.order, key)
 		}
-		if r.Status == runner.StatusOK {
+		if r.Status == record.StatusOK {
 			t.runs = append(t.runs, r)
 		} else {
 			t.failed = append(t.failed, r)
@@ -446,7 +446,7 @@ func (d *sideData) refFPS(input string) []float64 {
 }
 
 // refFor returns the reference frames/s that r is normalised by.
-func (d *sideData) refFor(r *runner.Result) float64 {
+func (d *sideData) refFor(r *record.Result) float64 {
 	if d.norm == NormalizeReferenceRound {
 		for _, ref := range d.refs[r.Input.Name] {
 			if ref.Round == r.Round && ref.Shard == r.Shard && ref.Sweep == r.Sweep {

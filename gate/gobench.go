@@ -9,7 +9,7 @@ import (
 
 	"github.com/montanaflynn/stats"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // GobenchSummary counts what WriteGobench wrote and left out.
@@ -46,12 +46,12 @@ var gobenchUnits = []struct {
 // frames/s on the input (comparable across machines). A run is one
 // iteration, so ns/op is the run's wall time. Configuration lines (goos,
 // goarch, cpu, pkg, ftbench-sweep, ...) precede the lines they describe.
-func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error) {
+func WriteGobench(w io.Writer, results []*record.Result) (GobenchSummary, error) {
 	var sum GobenchSummary
 	var b strings.Builder
 	refs := map[string][]float64{}
 	for _, r := range results {
-		if runner.IsReference(r) && !r.Warmup && r.Status == runner.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
+		if record.IsReference(r) && !r.Warmup && r.Status == record.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
 			refs[r.Input.Name] = append(refs[r.Input.Name], r.Metrics.FPS)
 		}
 	}
@@ -74,7 +74,7 @@ func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error)
 		case r.Warmup:
 			sum.Warmups++
 			continue
-		case r.Status != runner.StatusOK || r.Metrics == nil:
+		case r.Status != record.StatusOK || r.Metrics == nil:
 			sum.Skipped++
 			continue
 		}
@@ -94,7 +94,7 @@ func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error)
 				fmt.Fprintf(&b, "\t%s %s", strconv.FormatFloat(v, 'g', 6, 64), u.unit)
 			}
 		}
-		if ref := refMedian[r.Input.Name]; ref > 0 && !runner.IsReference(r) {
+		if ref := refMedian[r.Input.Name]; ref > 0 && !record.IsReference(r) {
 			fmt.Fprintf(&b, "\t%s ref-ratio", strconv.FormatFloat(r.Metrics.FPS/ref, 'g', 6, 64))
 		}
 		b.WriteString("\n")
@@ -105,7 +105,7 @@ func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error)
 }
 
 // gobenchConfig returns a record's configuration lines, as key and value.
-func gobenchConfig(r *runner.Result) [][2]string {
+func gobenchConfig(r *record.Result) [][2]string {
 	var out [][2]string
 	add := func(k, v string) {
 		v = strings.Join(strings.Fields(v), " ")
@@ -131,9 +131,9 @@ func gobenchConfig(r *runner.Result) [][2]string {
 
 // GobenchName returns a record's benchmark name, without the -procs
 // suffix: "BenchmarkPipeline/input=face_360p/batch=16/decoder_threads=0".
-func GobenchName(r *runner.Result) string {
+func GobenchName(r *record.Result) string {
 	parts := []string{"BenchmarkPipeline", "input=" + gobenchPart(r.Input.Name)}
-	if runner.IsReference(r) {
+	if record.IsReference(r) {
 		parts = append(parts, "reference=ffmpeg")
 	} else {
 		for _, kv := range strings.Split(r.Label, ",") {

@@ -3,7 +3,7 @@ package gate
 import (
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Better says which way a metric improves.
@@ -111,9 +111,9 @@ var metricTable = map[string]Metric{
 }
 
 // LookupMetric returns what the gate knows about a metric; ok is false
-// for a name the records do not have (see runner.MetricNames).
+// for a name the records do not have (see record.MetricNames).
 func LookupMetric(name string) (m Metric, ok bool) {
-	if !runner.IsMetric(name) {
+	if !record.IsMetric(name) {
 		return Metric{}, false
 	}
 	if m, ok := metricTable[name]; ok {

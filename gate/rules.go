@@ -13,7 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -312,7 +312,7 @@ func (p *ruleParser) better(v any) map[string]Better {
 // metric checks a metric name, reporting an unknown one with the names it
 // is close to.
 func (p *ruleParser) metric(line int, name string) bool {
-	if runner.IsMetric(name) {
+	if record.IsMetric(name) {
 		return true
 	}
 	p.errf(line, "unknown metric %q%s", name, suggestMetric(name))

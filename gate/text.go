@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Condition renders what a rule demands, without the metric: "-5%" (may
@@ -135,7 +135,7 @@ func details(rep *Report) []string {
 	var out []string
 	for _, r := range rep.References {
 		out = append(out, fmt.Sprintf("%s on %s: baseline %s, candidate %s: the candidate's machine ran it %.2fx as fast",
-			runner.ReferenceLabel, r.Input, fmtSummary(r.Base, "frames/s"), fmtSummary(r.Cand, "frames/s"), r.Speed))
+			record.ReferenceLabel, r.Input, fmtSummary(r.Base, "frames/s"), fmtSummary(r.Cand, "frames/s"), r.Speed))
 	}
 	for _, c := range rep.Checks {
 		if c.Verdict == Pass {

@@ -11,7 +11,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // chartBlock is one chart of the HTML report: its ECharts option, or why
@@ -208,7 +208,7 @@ func axisList(names []string) string {
 func axisLabels(vals []any) []string {
 	out := make([]string, len(vals))
 	for i, v := range vals {
-		out[i] = runner.FormatValue(normalizeJSONValue(v))
+		out[i] = record.FormatValue(normalizeJSONValue(v))
 	}
 	return out
 }
@@ -262,7 +262,7 @@ func (r *Report) parallelChart() ([]chartBlock, error) {
 	for _, t := range ts {
 		var vals []any
 		for _, a := range r.Axes {
-			vals = append(vals, runner.FormatValue(normalizeJSONValue(t.Axes[a.Field])))
+			vals = append(vals, record.FormatValue(normalizeJSONValue(t.Axes[a.Field])))
 		}
 		for _, m := range metrics {
 			if s, ok := t.Stat(m.metric); ok {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // sig3 renders v with three significant digits in fixed notation.
@@ -150,7 +150,7 @@ func kpiTitle(t *TrialStats, k KPI) string {
 }
 
 // fmtConfigValue renders a config value.
-func fmtConfigValue(v any) string { return runner.FormatValue(v) }
+func fmtConfigValue(v any) string { return record.FormatValue(v) }
 
 // oneLine makes user text safe for one line of a TOML comment or a log:
 // control characters (newlines included) are escaped as Go does.

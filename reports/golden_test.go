@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/ftbench/ftbench/internal/testutil"
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -83,7 +83,7 @@ func TestGoldenChoice(t *testing.T) {
 			default:
 				header, _, _ := strings.Cut(string(data), "\n\n")
 				b.WriteString(header + "\n")
-				cfg, err := pipeline.ParseConfig(data, "best.toml")
+				cfg, err := config.ParseConfig(data, "best.toml")
 				if err != nil {
 					t.Fatalf("best.toml does not parse: %v\n%s", err, data)
 				}
@@ -114,7 +114,7 @@ func TestWriteAll(t *testing.T) {
 			t.Parallel()
 			var (
 				spec    *sweeps.Spec
-				results []*runner.Result
+				results []*record.Result
 			)
 			if tt.scenario != "" {
 				spec, results = loadScenario(t, tt.scenario)

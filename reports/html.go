@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // WriteHTML writes the report as one HTML page: the choice, the sweep and
@@ -145,7 +145,7 @@ func (p *htmlPage) setSweep(r *Report) {
 		m := r.Spec.Base.Map()
 		var kv []string
 		for _, k := range r.Spec.BaseKeys {
-			kv = append(kv, k+" = "+runner.FormatValue(m[k]))
+			kv = append(kv, k+" = "+record.FormatValue(m[k]))
 		}
 		add("base", strings.Join(kv, ", "))
 	}

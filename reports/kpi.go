@@ -3,7 +3,7 @@ package reports
 import (
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Unit is how a metric's base-unit values are shown.
@@ -49,7 +49,7 @@ const MetricCPUCores = "cpu_cores"
 var stageNames = []string{"decode", "scale", "detect", "track", "reframe", "encode", "mux"}
 
 // metricValue returns a run's metric, with the metrics reports derive.
-func metricValue(r *runner.Result, name string) (float64, bool) {
+func metricValue(r *record.Result, name string) (float64, bool) {
 	if name == MetricCPUCores {
 		cpus := envCPUs(r.Env)
 		if cpus == 0 {
@@ -61,7 +61,7 @@ func metricValue(r *runner.Result, name string) (float64, bool) {
 }
 
 // envCPUs is the number of logical CPUs a run's machine has, 0 when unknown.
-func envCPUs(e *runner.Env) int {
+func envCPUs(e *record.Env) int {
 	if e == nil {
 		return 0
 	}
@@ -72,7 +72,7 @@ func envCPUs(e *runner.Env) int {
 }
 
 // absentReason says why a run lacks a metric.
-func absentReason(r *runner.Result, name string) string {
+func absentReason(r *record.Result, name string) string {
 	switch {
 	case r.Resources.GPU != "" && isGPUMetric(name):
 		return "no GPU"

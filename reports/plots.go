@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -49,7 +49,7 @@ type ParetoPoint struct {
 type SeriesPick struct {
 	Role    string // "best", "slowest", or "best and slowest"
 	Trial   *TrialStats
-	Run     *runner.Result // the counted run closest to the trial's median frames/s
+	Run     *record.Result // the counted run closest to the trial's median frames/s
 	Omitted string
 }
 
@@ -146,9 +146,9 @@ func axisNames(axes []sweeps.Axis) string {
 
 // valueIndex finds v among the axis's values, comparing as labels do.
 func valueIndex(a sweeps.Axis, v any) int {
-	s := runner.FormatValue(normalizeJSONValue(v))
+	s := record.FormatValue(normalizeJSONValue(v))
 	for i, x := range a.Values {
-		if runner.FormatValue(normalizeJSONValue(x)) == s {
+		if record.FormatValue(normalizeJSONValue(x)) == s {
 			return i
 		}
 	}
@@ -253,9 +253,9 @@ func (r *Report) seriesPicks() []SeriesPick {
 
 // medianRun returns the counted run whose frames/s is closest to the
 // trial's median, preferring runs with a time series.
-func medianRun(t *TrialStats) *runner.Result {
+func medianRun(t *TrialStats) *record.Result {
 	s, ok := t.Stat("fps")
-	var pick *runner.Result
+	var pick *record.Result
 	bestD := math.Inf(1)
 	for _, run := range t.Runs {
 		d := 0.0

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -95,15 +95,15 @@ func fmtCost(cand *Candidate, terms []CostTerm) string {
 			continue
 		}
 		s := term.Name + " " + fmtCount(cand.Cost[i])
-		if b, ok := cand.Config.Map()[keys[0]].(pipeline.BatchSize); ok && len(keys) == 1 && b == pipeline.BatchAuto {
+		if b, ok := cand.Config.Map()[keys[0]].(config.BatchSize); ok && len(keys) == 1 && b == config.BatchAuto {
 			s += " (auto, counted at batch_max)"
 		} else if len(keys) > 1 || keys[0] != term.Name {
 			// Say what the sum is made of: "threads 3 (decoder_threads 1 + encode_threads 0 = 2 CPUs)".
 			m := cand.Config.Map()
 			var terms []string
 			for _, k := range keys {
-				v := k + " " + runner.FormatValue(m[k])
-				if term.AutoZero && runner.FormatValue(m[k]) == "0" {
+				v := k + " " + record.FormatValue(m[k])
+				if term.AutoZero && record.FormatValue(m[k]) == "0" {
 					v += " = all CPUs"
 				}
 				terms = append(terms, v)
@@ -271,7 +271,7 @@ func runsLine(r *Report) string {
 
 // failureLine is a failed run's error in one line: the error, and how the
 // child ended.
-func failureLine(f *runner.Result) string {
+func failureLine(f *record.Result) string {
 	var parts []string
 	if f.Error != "" {
 		parts = append(parts, f.Error)
@@ -289,7 +289,7 @@ func failureLine(f *runner.Result) string {
 }
 
 // gpuText describes an environment's GPUs, or why there are none.
-func gpuText(e runner.Env) string {
+func gpuText(e record.Env) string {
 	if len(e.GPU.Devices) == 0 {
 		if e.GPU.Error != "" {
 			return e.GPU.Error

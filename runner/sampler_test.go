@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/ftbench/ftbench/record"
 )
 
 // sleeper starts a child that lives until the test ends.
@@ -63,7 +65,7 @@ func TestSamplerNoGPU(t *testing.T) {
 	if res.SamplerCPUSeconds <= 0 {
 		t.Errorf("sampler CPU %v, want > 0", res.SamplerCPUSeconds)
 	}
-	r := Result{Resources: res}
+	r := record.Result{Resources: res}
 	if _, ok := r.Metric("gpu_util_mean"); ok {
 		t.Error("a run without a GPU must not report gpu_util_mean")
 	}

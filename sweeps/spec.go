@@ -18,9 +18,10 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/ftbench/ftbench/fixtures"
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/fixtures/catalog"
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Defaults of a spec's optional settings.
@@ -113,9 +114,9 @@ type Spec struct {
 	File        string // as given, for messages
 	Name        string
 	Description string
-	Inputs      []runner.Input
-	Base        pipeline.Config // the defaults with [base] applied
-	BaseKeys    []string        // the keys [base] sets, sorted
+	Inputs      []record.Input
+	Base        config.Config // the defaults with [base] applied
+	BaseKeys    []string      // the keys [base] sets, sorted
 	Axes        []Axis
 	Repeats     int
 	Warmups     int
@@ -126,7 +127,7 @@ type Spec struct {
 	// others with; empty when the spec names none.
 	Reference string
 	// Calibrate runs the reference workload (the ffmpeg CLI doing the same
-	// decode, crop and encode; see runner.WithReference) once per round
+	// decode, crop and encode; see record.WithReference) once per round
 	// per input, interleaved with the trials, so the gate can compare
 	// frames/s across machines. On unless the spec says calibrate = false.
 	Calibrate bool
@@ -142,8 +143,8 @@ type Spec struct {
 
 // combo is one point of the axes' product.
 type combo struct {
-	axes   []runner.Setting
-	config pipeline.Config
+	axes   []record.Setting
+	config config.Config
 }
 
 // Error is a problem in a spec, located at a line and a field.
@@ -163,7 +164,7 @@ func (e *Error) Error() string {
 	if e.Field != "" {
 		fmt.Fprintf(&b, ": field %q", e.Field)
 	}
-	b.WriteString(": " + pipeline.OneLine(e.Msg))
+	b.WriteString(": " + config.OneLine(e.Msg))
 	return b.String()
 }
 
@@ -241,7 +242,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		Warmups:   DefaultWarmups,
 		Timeout:   DefaultTimeout,
 		Objective: Objective{Metric: "fps", Direction: Maximize},
-		Base:      pipeline.DefaultConfig(),
+		Base:      config.DefaultConfig(),
 		Calibrate: true,
 		Text:      bytes.Clone(data),
 	}
@@ -431,7 +432,7 @@ func (p *parser) objective(v any) Objective {
 	}
 	if m, ok := t["metric"]; ok {
 		o.Metric = p.str("objective.metric", m)
-		if o.Metric != "" && !runner.IsMetric(o.Metric) {
+		if o.Metric != "" && !record.IsMetric(o.Metric) {
 			p.errf("objective.metric", "unknown metric %q%s", o.Metric, suggest(o.Metric))
 		}
 		if _, ok := t["direction"]; !ok {
@@ -449,7 +450,7 @@ func (p *parser) objective(v any) Objective {
 
 // suggest returns a hint naming the metrics a misspelt name is close to.
 func suggest(name string) string {
-	if near := closest(name, runner.MetricNames()); len(near) > 0 {
+	if near := closest(name, record.MetricNames()); len(near) > 0 {
 		return "; did you mean " + strings.Join(near, ", ") + "?"
 	}
 	return " (`ftbench sweep --metrics` lists them)"
@@ -512,7 +513,7 @@ func ParseConstraint(text string) (Constraint, error) {
 			return c, fmt.Errorf("constraint %q: %q is not a number", text, num)
 		}
 		c.Value = v
-		if !runner.IsMetric(c.Metric) {
+		if !record.IsMetric(c.Metric) {
 			return c, fmt.Errorf("constraint %q: unknown metric %q%s", text, c.Metric, suggest(c.Metric))
 		}
 		return c, nil
@@ -543,7 +544,7 @@ func (p *parser) constraints(v any) []Constraint {
 	return out
 }
 
-func (p *parser) inputs(v any) []runner.Input {
+func (p *parser) inputs(v any) []record.Input {
 	if v == nil {
 		p.errs = append(p.errs, &Error{File: p.file, Field: "input", Msg: "missing: a sweep needs at least one [[input]] with a video (or a fixture)"})
 		return nil
@@ -553,7 +554,7 @@ func (p *parser) inputs(v any) []runner.Input {
 		p.errf("input", "want [[input]] tables, got %s", describe(v))
 		return nil
 	}
-	var out []runner.Input
+	var out []record.Input
 	names := map[string]string{}
 	for i, t := range tables {
 		at := "input." + strconv.Itoa(i)
@@ -571,8 +572,8 @@ func (p *parser) inputs(v any) []runner.Input {
 	return out
 }
 
-func (p *parser) input(at string, t map[string]any) (runner.Input, bool) {
-	var in runner.Input
+func (p *parser) input(at string, t map[string]any) (record.Input, bool) {
+	var in record.Input
 	for _, k := range sortedKeys(t) {
 		if k != "video" && k != "gt" && k != "fixture" {
 			p.errf(at+"."+k, "unknown field; an input has video and gt, or fixture")
@@ -588,8 +589,8 @@ func (p *parser) input(at string, t map[string]any) (runner.Input, bool) {
 	case hasFixture:
 		in.Fixture = p.str(at+".fixture", fixture)
 		in.Name = in.Fixture
-		if _, ok := fixtures.Lookup(in.Fixture); !ok && len(p.errs) == n {
-			p.errf(at+".fixture", "unknown fixture %q; valid names: %s", in.Fixture, strings.Join(fixtures.Names(), ", "))
+		if _, ok := catalog.Lookup(in.Fixture); !ok && len(p.errs) == n {
+			p.errf(at+".fixture", "unknown fixture %q; valid names: %s", in.Fixture, strings.Join(catalog.Names(), ", "))
 		}
 		if hasGT {
 			p.errf(at+".gt", "a fixture brings its own ground truth")
@@ -599,7 +600,7 @@ func (p *parser) input(at string, t map[string]any) (runner.Input, bool) {
 		in.Name = filepath.Base(in.Video)
 		if in.Video != "" {
 			if st, err := os.Stat(in.Video); err != nil {
-				p.errf(at+".video", "cannot read video %s: %v", in.Video, unwrapPath(err))
+				p.errf(at+".video", "cannot read video %s: %v", in.Video, atomicfile.UnwrapPath(err))
 			} else if st.IsDir() {
 				p.errf(at+".video", "%s is a folder, not a video", in.Video)
 			} else {
@@ -610,12 +611,12 @@ func (p *parser) input(at string, t map[string]any) (runner.Input, bool) {
 			in.GroundTruth = p.path(at+".gt", gt)
 			if in.GroundTruth != "" {
 				if _, err := os.Stat(in.GroundTruth); err != nil {
-					p.errf(at+".gt", "cannot read ground truth %s: %v", in.GroundTruth, unwrapPath(err))
+					p.errf(at+".gt", "cannot read ground truth %s: %v", in.GroundTruth, atomicfile.UnwrapPath(err))
 				}
 			}
 		}
 	default:
-		p.errf(at, "missing video (a file) or fixture (a generated clip: %s)", strings.Join(fixtures.Names(), ", "))
+		p.errf(at, "missing video (a file) or fixture (a generated clip: %s)", strings.Join(catalog.Names(), ", "))
 	}
 	return in, len(p.errs) == n
 }
@@ -632,17 +633,9 @@ func (p *parser) path(field string, v any) string {
 	return s
 }
 
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // base applies [base] over the pipeline's defaults.
-func (p *parser) base(v any) (pipeline.Config, []string, map[string]any) {
-	def := pipeline.DefaultConfig()
+func (p *parser) base(v any) (config.Config, []string, map[string]any) {
+	def := config.DefaultConfig()
 	t, ok := v.(map[string]any)
 	if !ok {
 		p.errf("base", "want a table of pipeline config fields, got %s", describe(v))
@@ -650,7 +643,7 @@ func (p *parser) base(v any) (pipeline.Config, []string, map[string]any) {
 	}
 	good := map[string]any{}
 	for _, k := range sortedKeys(t) {
-		f, ok := pipeline.LookupField(k)
+		f, ok := config.LookupField(k)
 		if !ok {
 			p.errf("base."+k, "the pipeline has no such config field%s", fieldHint(k))
 			continue
@@ -676,7 +669,7 @@ func (p *parser) base(v any) (pipeline.Config, []string, map[string]any) {
 // fieldHint suggests config fields near a misspelt one.
 func fieldHint(key string) string {
 	var keys []string
-	for _, f := range pipeline.Fields() {
+	for _, f := range config.Fields() {
 		keys = append(keys, f.Key)
 	}
 	if near := closest(key, keys); len(near) > 0 {
@@ -687,7 +680,7 @@ func fieldHint(key string) string {
 
 // kindMismatch checks a TOML value against a config field's kind before
 // Config.With converts it, so messages speak of what the file says.
-func kindMismatch(f pipeline.Field, v any) string {
+func kindMismatch(f config.Field, v any) string {
 	switch f.Kind {
 	case reflect.Int, reflect.Int64:
 		switch x := v.(type) {
@@ -727,7 +720,7 @@ func kindMismatch(f pipeline.Field, v any) string {
 }
 
 func fieldOf(err error) string {
-	var fe *pipeline.FieldError
+	var fe *config.FieldError
 	if errors.As(err, &fe) {
 		return fe.Key
 	}
@@ -735,7 +728,7 @@ func fieldOf(err error) string {
 }
 
 func msgOf(err error) string {
-	var fe *pipeline.FieldError
+	var fe *config.FieldError
 	if errors.As(err, &fe) {
 		return fe.Msg
 	}
@@ -744,7 +737,7 @@ func msgOf(err error) string {
 
 // axes validates [axes]: every key a config field, every axis non-empty,
 // every value of the field's type and range.
-func (p *parser) axes(v any, order []string, base pipeline.Config, baseSet map[string]any) []Axis {
+func (p *parser) axes(v any, order []string, base config.Config, baseSet map[string]any) []Axis {
 	if v == nil {
 		return nil
 	}
@@ -756,7 +749,7 @@ func (p *parser) axes(v any, order []string, base pipeline.Config, baseSet map[s
 	var out []Axis
 	for _, k := range order {
 		at := "axes." + k
-		f, ok := pipeline.LookupField(k)
+		f, ok := config.LookupField(k)
 		if !ok {
 			p.errf(at, "the pipeline has no such config field%s", fieldHint(k))
 			continue
@@ -780,17 +773,17 @@ func (p *parser) axes(v any, order []string, base pipeline.Config, baseSet map[s
 			}
 			cfg, err := base.With(map[string]any{k: val})
 			if err != nil && fieldOf(err) == k {
-				p.errf(at, "value %s: %s", runner.FormatValue(val), msgOf(err))
+				p.errf(at, "value %s: %s", record.FormatValue(val), msgOf(err))
 				good = false
 				continue
 			}
 			cv := cfg.Map()[k]
-			if seen[runner.FormatValue(cv)] {
-				p.errf(at, "value %s appears twice", runner.FormatValue(cv))
+			if seen[record.FormatValue(cv)] {
+				p.errf(at, "value %s appears twice", record.FormatValue(cv))
 				good = false
 				continue
 			}
-			seen[runner.FormatValue(cv)] = true
+			seen[record.FormatValue(cv)] = true
 			ax.Values = append(ax.Values, cv)
 		}
 		if good {
@@ -802,7 +795,7 @@ func (p *parser) axes(v any, order []string, base pipeline.Config, baseSet map[s
 
 // axisValues turns an axis's TOML value into its list of values: an array,
 // or an integer range {from, to, step} or {from, to, pow2 = true}.
-func (p *parser) axisValues(at string, f pipeline.Field, v any) ([]any, bool) {
+func (p *parser) axisValues(at string, f config.Field, v any) ([]any, bool) {
 	switch x := v.(type) {
 	case []any:
 		if len(x) == 0 {
@@ -818,7 +811,7 @@ func (p *parser) axisValues(at string, f pipeline.Field, v any) ([]any, bool) {
 	}
 }
 
-func (p *parser) rangeValues(at string, f pipeline.Field, t map[string]any) ([]any, bool) {
+func (p *parser) rangeValues(at string, f config.Field, t map[string]any) ([]any, bool) {
 	n := len(p.errs)
 	for _, k := range sortedKeys(t) {
 		if k != "from" && k != "to" && k != "step" && k != "pow2" {
@@ -895,7 +888,7 @@ func (p *parser) rangeValues(at string, f pipeline.Field, t map[string]any) ([]a
 // expand builds every point of the axes' product (the first axis varies
 // slowest) and validates each whole config, since a value can be valid
 // alone and invalid beside another (max_face below min_face).
-func (p *parser) expand(base pipeline.Config, axes []Axis, inputs int) []combo {
+func (p *parser) expand(base config.Config, axes []Axis, inputs int) []combo {
 	total := 1
 	for _, a := range axes {
 		total *= len(a.Values)
@@ -909,10 +902,10 @@ func (p *parser) expand(base pipeline.Config, axes []Axis, inputs int) []combo {
 	idx := make([]int, len(axes))
 	reported := map[string]bool{}
 	for {
-		c := combo{axes: make([]runner.Setting, len(axes))}
+		c := combo{axes: make([]record.Setting, len(axes))}
 		vals := make(map[string]any, len(axes))
 		for i, a := range axes {
-			c.axes[i] = runner.Setting{Key: a.Field, Value: a.Values[idx[i]]}
+			c.axes[i] = record.Setting{Key: a.Field, Value: a.Values[idx[i]]}
 			vals[a.Field] = a.Values[idx[i]]
 		}
 		cfg, err := base.With(vals)
@@ -946,7 +939,7 @@ func (p *parser) expand(base pipeline.Config, axes []Axis, inputs int) []combo {
 	}
 }
 
-func (c combo) label() string { return runner.Label(c.axes) }
+func (c combo) label() string { return record.Label(c.axes) }
 
 func (s *Spec) hasLabel(label string) bool {
 	for _, c := range s.combos {
@@ -972,12 +965,12 @@ func (p *parser) uniqueIDs(s *Spec) {
 // Trials expands the spec into its flat list of trials: for each input in
 // order, every point of the axes' product. The order and the ids are the
 // same on every machine.
-func (s *Spec) Trials() []runner.Trial {
-	out := make([]runner.Trial, 0, len(s.Inputs)*len(s.combos))
+func (s *Spec) Trials() []record.Trial {
+	out := make([]record.Trial, 0, len(s.Inputs)*len(s.combos))
 	for _, in := range s.Inputs {
 		for _, c := range s.combos {
-			out = append(out, runner.Trial{
-				ID:     runner.TrialID(c.config, in),
+			out = append(out, record.Trial{
+				ID:     record.TrialID(c.config, in),
 				Label:  c.label(),
 				Index:  len(out),
 				Axes:   c.axes,
@@ -990,8 +983,8 @@ func (s *Spec) Trials() []runner.Trial {
 }
 
 // Plan returns the spec's runs as a runner plan.
-func (s *Spec) Plan() runner.Plan {
-	return runner.Plan{Name: s.Name, Trials: s.Trials(), Warmups: s.Warmups, Repeats: s.Repeats, Timeout: s.Timeout}
+func (s *Spec) Plan() record.Plan {
+	return record.Plan{Name: s.Name, Trials: s.Trials(), Warmups: s.Warmups, Repeats: s.Repeats, Timeout: s.Timeout}
 }
 
 // minMemoryLimit is the smallest memory limit a spec may set: below it

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // TestShippedSpecs: every spec in this folder, and the embedded default,
@@ -144,11 +144,11 @@ preset = ["ultrafast", "veryfast"]
 	}
 }
 
-// TestNewFieldsAreSweepable: axes are checked against pipeline.Fields, so
+// TestNewFieldsAreSweepable: axes are checked against config.Fields, so
 // any field of the config is an axis, with no list here to update.
 func TestNewFieldsAreSweepable(t *testing.T) {
 	t.Parallel()
-	for _, f := range pipeline.Fields() {
+	for _, f := range config.Fields() {
 		var val string
 		switch f.Key {
 		case "cascade", "detector", "aspect", "encoder", "preset":

@@ -1,15 +1,15 @@
-package runner
+package record
 
 import (
 	"slices"
 	"testing"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 func TestTrialID(t *testing.T) {
 	t.Parallel()
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	in := Input{Name: "clip.mp4", Video: "/a/clip.mp4", Size: 100}
 	id := TrialID(cfg, in)
 	if len(id) != 12 {

@@ -1,12 +1,14 @@
-package runner
+package record
 
 import (
+	"errors"
 	"reflect"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // RecordVersion is the version of the Result JSON this package writes.
@@ -24,6 +26,11 @@ const (
 	StatusInterrupted Status = "interrupted" // the sweep was interrupted (Ctrl-C) while the run was in flight
 )
 
+// ErrInterrupted is returned by whatever runs a plan (a sweep, a live
+// search) when its context was canceled; the run in flight is recorded
+// with StatusInterrupted.
+var ErrInterrupted = errors.New("interrupted")
+
 // Done reports whether a run with this status counts as done when a sweep
 // is resumed. Interrupted runs are run again; failures are results.
 func (s Status) Done() bool { return s == StatusOK || s == StatusFailed || s == StatusTimeout }
@@ -40,14 +47,14 @@ type Result struct {
 	Sweep   string `json:"sweep"`           // the spec's name
 	Shard   string `json:"shard,omitempty"` // "I/N" when run as a shard
 
-	TrialID    string          `json:"trial_id"`
-	Label      string          `json:"label"`
-	Axes       map[string]any  `json:"axes,omitempty"` // the trial's axis values
-	Config     pipeline.Config `json:"config"`
-	Input      Input           `json:"input"`
-	Round      int             `json:"round"`
-	Repetition int             `json:"repetition"` // within the warm-ups when Warmup, else within the counted runs
-	Warmup     bool            `json:"warmup"`
+	TrialID    string         `json:"trial_id"`
+	Label      string         `json:"label"`
+	Axes       map[string]any `json:"axes,omitempty"` // the trial's axis values
+	Config     config.Config  `json:"config"`
+	Input      Input          `json:"input"`
+	Round      int            `json:"round"`
+	Repetition int            `json:"repetition"` // within the warm-ups when Warmup, else within the counted runs
+	Warmup     bool           `json:"warmup"`
 
 	Start          time.Time `json:"start"`
 	End            time.Time `json:"end"`
@@ -59,10 +66,10 @@ type Result struct {
 	Error      string `json:"error,omitempty"`  // why the run failed, in one line
 	StderrTail string `json:"stderr_tail,omitempty"`
 
-	Metrics   *pipeline.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
-	Resources Resources         `json:"resources"`
-	Series    *Series           `json:"series,omitempty"`
-	Env       *Env              `json:"env,omitempty"`
+	Metrics   *metrics.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
+	Resources Resources        `json:"resources"`
+	Series    *Series          `json:"series,omitempty"`
+	Env       *Env             `json:"env,omitempty"`
 }
 
 // Key returns the run's identity within its sweep.
@@ -162,11 +169,11 @@ func (r *Result) Metric(name string) (v float64, ok bool) {
 // objectives and constraints against it.
 func MetricNames() []string {
 	names := []string{"elapsed_seconds"}
-	names = append(names, numericNames(reflect.TypeOf(pipeline.Metrics{}), "")...)
-	names = append(names, numericNames(reflect.TypeOf(pipeline.Quality{}), "quality.")...)
+	names = append(names, numericNames(reflect.TypeOf(metrics.Metrics{}), "")...)
+	names = append(names, numericNames(reflect.TypeOf(metrics.Quality{}), "quality.")...)
 	names = append(names, numericNames(reflect.TypeOf(Resources{}), "")...)
-	for _, s := range []string{pipeline.StageDecode, pipeline.StageScale, pipeline.StageDetect,
-		pipeline.StageTrack, pipeline.StageReframe, pipeline.StageEncode, pipeline.StageMux} {
+	for _, s := range []string{metrics.StageDecode, metrics.StageScale, metrics.StageDetect,
+		metrics.StageTrack, metrics.StageReframe, metrics.StageEncode, metrics.StageMux} {
 		names = append(names, "stages."+s)
 	}
 	sort.Strings(names)
