@@ -37,3 +37,15 @@ type GPUDevice struct {
 	UUID        string `json:"uuid,omitempty"`
 	MemoryBytes int64  `json:"memory_bytes"`
 }
+
+// LogicalCPUs returns the number of logical CPUs of the machine, else those
+// the process could use, 0 when the environment does not say (or is nil).
+func (e *Env) LogicalCPUs() int {
+	if e == nil {
+		return 0
+	}
+	if e.CPUs > 0 {
+		return e.CPUs
+	}
+	return e.UsableCPUs
+}
