@@ -12,6 +12,7 @@ import (
 
 	"github.com/montanaflynn/stats"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -260,10 +261,10 @@ func Evaluate(base, cand Side, rules *Rules, cfg Config) (*Report, error) {
 // check applies one rule to one trial.
 func check(rule Rule, bt, ct *trialData, bs, cs *sideData, cfg Config) Check {
 	c := Check{Trial: ct.trial, Rule: rule}
-	info, _ := LookupMetric(rule.Metric)
+	info, _ := metric.Lookup(rule.Metric)
 	// Note: thresholds are absolute figures a person wrote ("fps >= 300");
 	// they always see raw values, never ratios to the reference.
-	c.Normalized = cfg.Normalize != NormalizeNone && info.Scale != Fixed && rule.Kind == Relative
+	c.Normalized = cfg.Normalize != NormalizeNone && info.Scale != metric.Fixed && rule.Kind == Relative
 	cv, cwhy := cs.values(ct, rule.Metric, c.Normalized)
 	if rule.Kind == Threshold {
 		judgeThreshold(&c, cv, cfg.Options)
@@ -282,10 +283,6 @@ func check(rule Rule, bt, ct *trialData, bs, cs *sideData, cfg Config) Check {
 		judgeRelative(&c, bv, cv, cfg.Options)
 	}
 	return c
-}
-
-func isGPUMetric(m string) bool {
-	return strings.HasPrefix(m, "gpu_") || strings.HasPrefix(m, "vram_") || strings.HasPrefix(m, "sm_clock")
 }
 
 func parens(s string) string {
@@ -462,24 +459,24 @@ func (d *sideData) refFor(r *record.Result) float64 {
 // values returns a metric's values over a trial's ok counted runs, and
 // when there are none although there are runs, why (the records' own
 // reason, such as "no GPU: ...").
-func (d *sideData) values(t *trialData, metric string, normalized bool) ([]float64, string) {
-	info, _ := LookupMetric(metric)
+func (d *sideData) values(t *trialData, name string, normalized bool) ([]float64, string) {
+	info, _ := metric.Lookup(name)
 	var out []float64
 	why := ""
 	for _, r := range t.runs {
-		v, ok := r.Metric(metric)
+		v, ok := metric.Value(r, name)
 		if !ok {
 			switch {
-			case isGPUMetric(metric) && r.Resources.GPU != "":
+			case info.GPU && r.Resources.GPU != "":
 				why = r.Resources.GPU
-			case strings.HasPrefix(metric, "quality.") && r.Input.GroundTruth == "":
+			case info.GroundTruth && r.Input.GroundTruth == "":
 				why = "the input has no ground truth"
 			}
 			continue
 		}
 		if normalized {
 			ref := d.refFor(r)
-			if info.Scale == Rate {
+			if info.Scale == metric.Rate {
 				v /= ref
 			} else {
 				v *= ref

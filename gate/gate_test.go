@@ -10,8 +10,6 @@ import (
 	"github.com/ftbench/ftbench/record"
 )
 
-func runnerMetricNames() []string { return record.MetricNames() }
-
 var (
 	envA = &record.Env{CPUModel: "Test CPU A", CPUs: 2, UsableCPUs: 2, OS: "linux", Arch: "amd64"}
 	envB = &record.Env{CPUModel: "Test CPU B", CPUs: 16, UsableCPUs: 16, OS: "linux", Arch: "amd64",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/montanaflynn/stats"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -19,18 +20,9 @@ type GobenchSummary struct {
 	Warmups int // warm-ups, never written
 }
 
-// gobenchUnits are the extra values of each line, in order: the metric,
-// the unit benchstat shows, and which way is better.
-var gobenchUnits = []struct {
-	metric, unit, better string
-}{
-	{"fps", "fps", "higher"},
-	{"cpu_util_mean", "cpu", ""},
-	{"peak_rss_bytes", "peak-rss-B", "lower"},
-	{"gpu_util_mean", "gpu", "higher"},
-	{"vram_used_max_bytes", "vram-B", "lower"},
-	{"quality.hit_rate", "hit-rate", "higher"},
-}
+// gobenchMetrics are the extra values of each line, in order; the metric
+// registry names each one's unit there and says which way is better.
+var gobenchMetrics = []string{"fps", "cpu_util_mean", "peak_rss_bytes", "gpu_util_mean", "vram_used_max_bytes", "quality.hit_rate"}
 
 // WriteGobench writes results in the Go benchmark format, one line per
 // counted run that ended ok, so that benchstat and the CI benchmark tools
@@ -60,9 +52,9 @@ func WriteGobench(w io.Writer, results []*record.Result) (GobenchSummary, error)
 		refMedian[in], _ = stats.Median(xs)
 	}
 	b.WriteString("pkg: github.com/ftbench/ftbench/pipeline\n")
-	for _, u := range gobenchUnits {
-		if u.better != "" {
-			fmt.Fprintf(&b, "Unit %s better=%s\n", u.unit, u.better)
+	for _, name := range gobenchMetrics {
+		if m, _ := metric.Lookup(name); m.Better != metric.Neither {
+			fmt.Fprintf(&b, "Unit %s better=%s\n", m.Gobench, m.Better)
 		}
 	}
 	if len(refMedian) > 0 {
@@ -89,9 +81,10 @@ func WriteGobench(w io.Writer, results []*record.Result) (GobenchSummary, error)
 			procs = r.Env.UsableCPUs
 		}
 		fmt.Fprintf(&b, "%s-%d\t1\t%.0f ns/op", GobenchName(r), procs, r.Metrics.WallSeconds*1e9)
-		for _, u := range gobenchUnits {
-			if v, ok := r.Metric(u.metric); ok && !math.IsNaN(v) {
-				fmt.Fprintf(&b, "\t%s %s", strconv.FormatFloat(v, 'g', 6, 64), u.unit)
+		for _, name := range gobenchMetrics {
+			m, _ := metric.Lookup(name)
+			if v, ok := m.Value(r); ok && !math.IsNaN(v) {
+				fmt.Fprintf(&b, "\t%s %s", strconv.FormatFloat(v, 'g', 6, 64), m.Gobench)
 			}
 		}
 		if ref := refMedian[r.Input.Name]; ref > 0 && !record.IsReference(r) {
