@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
@@ -134,10 +135,10 @@ func (t *TrialStats) Stat(metric string) (Summary, bool) {
 
 // Samples returns a metric's values over the trial's counted runs that
 // have it.
-func (t *TrialStats) Samples(metric string) []float64 {
+func (t *TrialStats) Samples(name string) []float64 {
 	var out []float64
 	for _, r := range t.Runs {
-		if v, ok := metricValue(r, metric); ok && !math.IsNaN(v) {
+		if v, ok := metric.Value(r, name); ok && !math.IsNaN(v) {
 			out = append(out, v)
 		}
 	}
@@ -164,8 +165,8 @@ func reportMetrics(obj sweeps.Objective, cons []sweeps.Constraint, cost []CostTe
 			out = append(out, m)
 		}
 	}
-	for _, k := range KPIs {
-		add(k.Metric)
+	for _, k := range metric.KPIs() {
+		add(k.Name)
 	}
 	add(obj.Metric)
 	for _, c := range cons {
@@ -174,10 +175,10 @@ func reportMetrics(obj sweeps.Objective, cons []sweeps.Constraint, cost []CostTe
 	for _, c := range cost {
 		add(c.Metric)
 	}
-	for _, s := range stageNames {
+	for _, s := range metric.Stages() {
 		add("stages." + s)
 	}
-	for _, m := range []string{"elapsed_seconds", MetricCPUCores, "vram_used_max_bytes", "vram_process_max_bytes",
+	for _, m := range []string{"elapsed_seconds", "cpu_cores", "vram_used_max_bytes", "vram_process_max_bytes",
 		"vram_total_bytes", "processes_max", "rss_max_bytes", "peak_rss_bytes", "frames"} {
 		add(m)
 	}
@@ -210,7 +211,8 @@ func Analyze(results []*record.Result, spec *sweeps.Spec, opts Options) *Report 
 			if len(xs) > 0 {
 				t.Stats[m] = Summarize(xs, opts.Confidence)
 			} else if len(t.Runs) > 0 {
-				t.Absent[m] = absentReason(t.Runs[0], m)
+				info, _ := metric.Lookup(m)
+				t.Absent[m] = info.WhyAbsent(t.Runs[0])
 			}
 		}
 	}

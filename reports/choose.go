@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
@@ -249,8 +250,9 @@ func (c *Choice) check(r *Report, cand *Candidate) {
 		}
 		xs := t.Samples(obj)
 		if len(t.Runs) > 0 && len(xs) < len(t.Runs) {
+			info, _ := metric.Lookup(obj)
 			cand.Problems = append(cand.Problems, fmt.Sprintf("objective %s not measured in %d of %d runs%s (%s)",
-				obj, len(t.Runs)-len(xs), len(t.Runs), where, absentReason(t.Runs[0], obj)))
+				obj, len(t.Runs)-len(xs), len(t.Runs), where, info.WhyAbsent(t.Runs[0])))
 		}
 		cand.Samples = append(cand.Samples, xs...)
 		for _, con := range c.Constraints {
@@ -294,7 +296,7 @@ func (term CostTerm) value(cand *Candidate) float64 {
 		cpus := 0
 		for _, t := range cand.Trials {
 			for _, run := range t.Runs {
-				if n := envCPUs(run.Env); n > 0 {
+				if n := run.Env.LogicalCPUs(); n > 0 {
 					cpus = n
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ftbench/ftbench/internal/testutil"
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
@@ -65,7 +66,7 @@ func TestGoldenChoice(t *testing.T) {
 					vs = fmtP(cand.VsTop.P)
 				}
 				fmt.Fprintf(&b, "  %-24s feasible=%-5t tied=%-5t %s  vs top %s  cost %s\n", cand.Label, cand.Feasible, cand.Tied,
-					fmtInterval(cand.Objective, UnitRate), vs, fmtCost(cand, c.Cost))
+					fmtInterval(cand.Objective, metric.FramesPerSecond), vs, fmtCost(cand, c.Cost))
 				if !cand.Feasible {
 					fmt.Fprintf(&b, "    why not: %s\n", infeasibleWhy(cand, false))
 				}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
@@ -20,7 +21,7 @@ func choiceHeadline(r *Report) string {
 		return "No feasible config: " + noFeasibleWhy(r) + "; best.toml is not written."
 	}
 	return fmt.Sprintf("Best config: %s, %s %s", c.Best.Label, objectiveName(c.Objective),
-		fmtInterval(c.Best.Objective, metricUnit(c.Objective.Metric)))
+		fmtInterval(c.Best.Objective, unitOf(c.Objective.Metric)))
 }
 
 // noFeasibleWhy says why no config could be chosen.
@@ -60,7 +61,7 @@ func fmtChecks(cand *Candidate, multiInput bool) string {
 	for _, chk := range cand.Checks {
 		var s string
 		if chk.Measured {
-			s = fmt.Sprintf("%s: %s", chk.Constraint.Text, fmtValue(chk.Value, metricUnit(chk.Constraint.Metric)))
+			s = fmt.Sprintf("%s: %s", chk.Constraint.Text, metric.Format(chk.Value, unitOf(chk.Constraint.Metric)))
 		} else {
 			s = fmt.Sprintf("%s: %s", chk.Constraint.Text, chk.Why)
 		}
@@ -87,7 +88,7 @@ func fmtCost(cand *Candidate, terms []CostTerm) string {
 			if cand.Cost[i] == 0 {
 				continue
 			}
-			parts = append(parts, term.Name+" "+fmtValue(cand.Cost[i], metricUnit(term.Metric)))
+			parts = append(parts, term.Name+" "+metric.Format(cand.Cost[i], unitOf(term.Metric)))
 			continue
 		}
 		keys := term.matching()
@@ -147,8 +148,8 @@ func costDifference(a, b *Candidate, terms []CostTerm) string {
 			continue
 		}
 		if term.Metric != "" {
-			u := metricUnit(term.Metric)
-			return fmt.Sprintf("%s %s vs %s", term.Name, fmtValue(a.Cost[i], u), fmtValue(b.Cost[i], u))
+			u := unitOf(term.Metric)
+			return fmt.Sprintf("%s %s vs %s", term.Name, metric.Format(a.Cost[i], u), metric.Format(b.Cost[i], u))
 		}
 		return fmt.Sprintf("%s %s vs %s", term.Name, fmtCount(a.Cost[i]), fmtCount(b.Cost[i]))
 	}
@@ -163,7 +164,7 @@ func choiceReasons(r *Report) []string {
 		return nil
 	}
 	multi := len(r.Inputs) > 1
-	unit := metricUnit(c.Objective.Metric)
+	unit := unitOf(c.Objective.Metric)
 	var out []string
 	if c.Best == nil {
 		for _, cand := range c.Candidates {
@@ -197,7 +198,7 @@ func choiceReasons(r *Report) []string {
 	default:
 		why := costDifference(b, c.Top, c.Cost)
 		out = append(out, fmt.Sprintf("The fastest by median, %s (%s), is not significantly better (one-sided Mann-Whitney U %s > alpha %s), and this config uses fewer resources: %s.",
-			c.Top.Label, fmtValue(c.Top.Objective.Center, unit), fmtP(b.VsTop.P), fmtAlpha(c.Alpha), why))
+			c.Top.Label, metric.Format(c.Top.Objective.Center, unit), fmtP(b.VsTop.P), fmtAlpha(c.Alpha), why))
 	}
 	out = append(out, "Resource-cost order among tied configs: "+costOrder(c.Cost)+"; this config: "+orNone(fmtCost(b, c.Cost))+".")
 	if ru := c.RunnerUp; ru != nil {
@@ -229,7 +230,7 @@ func infeasibleWhy(cand *Candidate, multi bool) string {
 			where = " on " + chk.Input
 		}
 		if chk.Measured {
-			parts = append(parts, fmt.Sprintf("%s not met%s: median %s", chk.Constraint.Text, where, fmtValue(chk.Value, metricUnit(chk.Constraint.Metric))))
+			parts = append(parts, fmt.Sprintf("%s not met%s: median %s", chk.Constraint.Text, where, metric.Format(chk.Value, unitOf(chk.Constraint.Metric))))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s cannot be checked%s: %s", chk.Constraint.Text, where, chk.Why))
 		}

@@ -81,7 +81,7 @@ func WriteOutcome(w io.Writer, r *Report, p Paths) {
 	fmt.Fprintln(w, oneLine(choiceHeadline(r)))
 	c := r.Choice
 	if c != nil && c.Best != nil && c.RunnerUp != nil {
-		fmt.Fprintf(w, "  runner-up: %s, %s\n", oneLine(c.RunnerUp.Label), fmtInterval(c.RunnerUp.Objective, metricUnit(c.Objective.Metric)))
+		fmt.Fprintf(w, "  runner-up: %s, %s\n", oneLine(c.RunnerUp.Label), fmtInterval(c.RunnerUp.Objective, unitOf(c.Objective.Metric)))
 	}
 	if c != nil {
 		for _, warn := range c.Warnings {
