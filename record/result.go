@@ -2,9 +2,6 @@ package record
 
 import (
 	"errors"
-	"reflect"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/ftbench/ftbench/pipeline/config"
@@ -90,16 +87,16 @@ type Resources struct {
 	ProcessesMax      int     `json:"processes_max"` // the tree's size, largest sample
 
 	GPU                 string  `json:"gpu,omitempty"` // why there are no GPU figures ("no GPU: ..."), empty when there are
-	GPUUtilMean         float64 `json:"gpu_util_mean" metric:"gpu"`
-	GPUUtilMax          float64 `json:"gpu_util_max" metric:"gpu"`
-	VRAMUsedMaxBytes    int64   `json:"vram_used_max_bytes" metric:"gpu"` // device memory in use, all processes
-	VRAMTotalBytes      int64   `json:"vram_total_bytes" metric:"gpu"`
-	VRAMFraction        float64 `json:"vram_fraction" metric:"gpu"`          // VRAMUsedMaxBytes / VRAMTotalBytes
-	VRAMProcessMaxBytes int64   `json:"vram_process_max_bytes" metric:"gpu"` // device memory of the child's tree
-	SMClockMeanMHz      float64 `json:"sm_clock_mean_mhz" metric:"gpu"`
-	GPUTempMaxC         float64 `json:"gpu_temp_max_c" metric:"gpu"`
-	GPUPowerMeanWatts   float64 `json:"gpu_power_mean_watts" metric:"gpu"`
-	GPUPowerMaxWatts    float64 `json:"gpu_power_max_watts" metric:"gpu"`
+	GPUUtilMean         float64 `json:"gpu_util_mean"`
+	GPUUtilMax          float64 `json:"gpu_util_max"`
+	VRAMUsedMaxBytes    int64   `json:"vram_used_max_bytes"` // device memory in use, all processes
+	VRAMTotalBytes      int64   `json:"vram_total_bytes"`
+	VRAMFraction        float64 `json:"vram_fraction"`          // VRAMUsedMaxBytes / VRAMTotalBytes
+	VRAMProcessMaxBytes int64   `json:"vram_process_max_bytes"` // device memory of the child's tree
+	SMClockMeanMHz      float64 `json:"sm_clock_mean_mhz"`
+	GPUTempMaxC         float64 `json:"gpu_temp_max_c"`
+	GPUPowerMeanWatts   float64 `json:"gpu_power_mean_watts"`
+	GPUPowerMaxWatts    float64 `json:"gpu_power_max_watts"`
 
 	// SamplerCPUSeconds is the CPU time of the sampler's own thread;
 	// SamplerOverhead is that over the run's elapsed time, as a fraction
@@ -129,120 +126,4 @@ type Series struct {
 	SMClockMHz    []float64 `json:"sm_clock,omitempty"`
 	GPUTempC      []float64 `json:"temp,omitempty"`
 	GPUPowerWatts []float64 `json:"power,omitempty"`
-}
-
-// Metric returns the named metric of the result: a numeric field of the
-// pipeline's metrics ("fps", "wall_seconds", "stages.detect",
-// "quality.hit_rate"), of the resources ("cpu_util_mean", "vram_fraction"),
-// or "elapsed_seconds". ok is false when the result lacks it (a failed run
-// has no metrics; a run without ground truth has no quality).
-func (r *Result) Metric(name string) (v float64, ok bool) {
-	if name == "elapsed_seconds" {
-		return r.ElapsedSeconds, true
-	}
-	if rest, found := strings.CutPrefix(name, "stages."); found {
-		if r.Metrics == nil {
-			return 0, false
-		}
-		v, ok = r.Metrics.Stages[rest]
-		return v, ok
-	}
-	if rest, found := strings.CutPrefix(name, "quality."); found {
-		if r.Metrics == nil || r.Metrics.Quality == nil {
-			return 0, false
-		}
-		return numericField(reflect.ValueOf(*r.Metrics.Quality), rest)
-	}
-	if v, gpu, ok := resourceField(r.Resources, name); ok {
-		if gpu && r.Resources.GPU != "" {
-			return 0, false // no GPU: absent, not zero
-		}
-		return v, true
-	}
-	if r.Metrics == nil {
-		return 0, false
-	}
-	return numericField(reflect.ValueOf(*r.Metrics), name)
-}
-
-// MetricNames returns every name Metric knows, sorted. Sweep specs validate
-// objectives and constraints against it.
-func MetricNames() []string {
-	names := []string{"elapsed_seconds"}
-	names = append(names, numericNames(reflect.TypeOf(metrics.Metrics{}), "")...)
-	names = append(names, numericNames(reflect.TypeOf(metrics.Quality{}), "quality.")...)
-	names = append(names, numericNames(reflect.TypeOf(Resources{}), "")...)
-	for _, s := range []string{metrics.StageDecode, metrics.StageScale, metrics.StageDetect,
-		metrics.StageTrack, metrics.StageReframe, metrics.StageEncode, metrics.StageMux} {
-		names = append(names, "stages."+s)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// IsMetric reports whether name is one of MetricNames.
-func IsMetric(name string) bool {
-	for _, n := range MetricNames() {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
-
-func jsonName(f reflect.StructField) string {
-	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-	return name
-}
-
-func isNumeric(k reflect.Kind) bool {
-	switch k {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return true
-	}
-	return false
-}
-
-func numericNames(t reflect.Type, prefix string) []string {
-	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if name := jsonName(f); name != "" && name != "-" && f.IsExported() && isNumeric(f.Type.Kind()) {
-			out = append(out, prefix+name)
-		}
-	}
-	return out
-}
-
-func resourceField(res Resources, name string) (v float64, gpu, ok bool) {
-	t := reflect.TypeOf(res)
-	for i := 0; i < t.NumField(); i++ {
-		if f := t.Field(i); jsonName(f) == name {
-			v, ok = numericField(reflect.ValueOf(res), name)
-			return v, f.Tag.Get("metric") == "gpu", ok
-		}
-	}
-	return 0, false, false
-}
-
-func numericField(v reflect.Value, name string) (float64, bool) {
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if jsonName(f) != name || !f.IsExported() || !isNumeric(f.Type.Kind()) {
-			continue
-		}
-		fv := v.Field(i)
-		switch {
-		case fv.CanInt():
-			return float64(fv.Int()), true
-		case fv.CanUint():
-			return float64(fv.Uint()), true
-		case fv.CanFloat():
-			return fv.Float(), true
-		}
-	}
-	return 0, false
 }

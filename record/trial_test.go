@@ -102,18 +102,3 @@ func TestParseShard(t *testing.T) {
 		}
 	}
 }
-
-func TestMetricNames(t *testing.T) {
-	t.Parallel()
-	names := MetricNames()
-	for _, want := range []string{"fps", "wall_seconds", "quality.hit_rate", "cpu_util_mean", "vram_fraction", "stages.detect", "elapsed_seconds", "peak_rss_bytes"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("MetricNames lacks %q", want)
-		}
-	}
-	for _, bad := range []string{"config", "stages", "quality", "gpu", "input", "frames_per_second"} {
-		if IsMetric(bad) {
-			t.Errorf("%q is not a metric", bad)
-		}
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner/runnertest"
@@ -62,13 +63,13 @@ func TestRunOK(t *testing.T) {
 	if res.Metrics == nil || res.Metrics.FPS != runnertest.FPS(tr.Config) {
 		t.Fatalf("metrics %+v, want the fake's fps %v", res.Metrics, runnertest.FPS(tr.Config))
 	}
-	if v, ok := res.Metric("fps"); !ok || v != runnertest.FPS(tr.Config) {
+	if v, ok := metric.Value(res, "fps"); !ok || v != runnertest.FPS(tr.Config) {
 		t.Errorf("Metric(fps) = %v, %v", v, ok)
 	}
-	if v, ok := res.Metric("stages.detect"); !ok || v <= 0 {
+	if v, ok := metric.Value(res, "stages.detect"); !ok || v <= 0 {
 		t.Errorf("Metric(stages.detect) = %v, %v", v, ok)
 	}
-	if _, ok := res.Metric("quality.hit_rate"); ok {
+	if _, ok := metric.Value(res, "quality.hit_rate"); ok {
 		t.Error("no ground truth, yet a quality metric")
 	}
 	if res.TrialID != tr.ID || res.Label != "batch=4" || res.Round != 1 || res.Version != record.RecordVersion || res.Env == nil {

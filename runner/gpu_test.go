@@ -9,6 +9,7 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -175,7 +176,7 @@ func TestSamplerWithGPU(t *testing.T) {
 		t.Errorf("series columns: t %d, gpu %d, vram_proc %d", len(series.Seconds), len(series.GPUUtil), len(series.VRAMProcBytes))
 	}
 	r := record.Result{Resources: res}
-	if v, ok := r.Metric("vram_fraction"); !ok || !near(v, 0.25) {
+	if v, ok := metric.Value(&r, "vram_fraction"); !ok || !near(v, 0.25) {
 		t.Errorf("Metric(vram_fraction) = %v, %v", v, ok)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -66,10 +67,10 @@ func TestSamplerNoGPU(t *testing.T) {
 		t.Errorf("sampler CPU %v, want > 0", res.SamplerCPUSeconds)
 	}
 	r := record.Result{Resources: res}
-	if _, ok := r.Metric("gpu_util_mean"); ok {
+	if _, ok := metric.Value(&r, "gpu_util_mean"); ok {
 		t.Error("a run without a GPU must not report gpu_util_mean")
 	}
-	if _, ok := r.Metric("rss_max_bytes"); !ok {
+	if _, ok := metric.Value(&r, "rss_max_bytes"); !ok {
 		t.Error("rss_max_bytes missing")
 	}
 }

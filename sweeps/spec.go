@@ -20,6 +20,7 @@ import (
 
 	"github.com/ftbench/ftbench/fixtures/catalog"
 	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 )
@@ -432,7 +433,7 @@ func (p *parser) objective(v any) Objective {
 	}
 	if m, ok := t["metric"]; ok {
 		o.Metric = p.str("objective.metric", m)
-		if o.Metric != "" && !record.IsMetric(o.Metric) {
+		if o.Metric != "" && !metric.Known(o.Metric) {
 			p.errf("objective.metric", "unknown metric %q%s", o.Metric, suggest(o.Metric))
 		}
 		if _, ok := t["direction"]; !ok {
@@ -450,7 +451,7 @@ func (p *parser) objective(v any) Objective {
 
 // suggest returns a hint naming the metrics a misspelt name is close to.
 func suggest(name string) string {
-	if near := closest(name, record.MetricNames()); len(near) > 0 {
+	if near := closest(name, metric.Names()); len(near) > 0 {
 		return "; did you mean " + strings.Join(near, ", ") + "?"
 	}
 	return " (`ftbench sweep --metrics` lists them)"
@@ -513,7 +514,7 @@ func ParseConstraint(text string) (Constraint, error) {
 			return c, fmt.Errorf("constraint %q: %q is not a number", text, num)
 		}
 		c.Value = v
-		if !record.IsMetric(c.Metric) {
+		if !metric.Known(c.Metric) {
 			return c, fmt.Errorf("constraint %q: unknown metric %q%s", text, c.Metric, suggest(c.Metric))
 		}
 		return c, nil

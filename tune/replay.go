@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
@@ -180,10 +181,10 @@ func (r *Recorded) judge(runs []*record.Result) (float64, bool, []string) {
 	return value, feasible, violated
 }
 
-func medianOf(runs []*record.Result, metric string) float64 {
+func medianOf(runs []*record.Result, name string) float64 {
 	var xs []float64
 	for _, r := range runs {
-		if v, ok := r.Metric(metric); ok {
+		if v, ok := metric.Value(r, name); ok {
 			xs = append(xs, v)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ftbench/ftbench/fixtures"
 	"github.com/ftbench/ftbench/fixtures/catalog"
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
 	"github.com/ftbench/ftbench/runner"
@@ -82,7 +83,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if *listMetrics {
-		for _, n := range record.MetricNames() {
+		for _, n := range metric.Names() {
 			fmt.Fprintln(stdout, n)
 		}
 		return nil
