@@ -106,7 +106,7 @@ func TestRunFailures(t *testing.T) {
 		{name: "crash", rules: "crash=batch:4", status: record.StatusFailed, errHas: "fake pipeline: boom"},
 		{name: "killed", rules: "kill=batch:4", status: record.StatusFailed, errHas: "killed by SIGKILL", signal: "SIGKILL"},
 		{name: "no metrics", rules: "nometrics=batch:4", status: record.StatusFailed, errHas: "wrote no metrics"},
-		{name: "timeout", rules: "hang=batch:4", timeout: 500 * time.Millisecond, status: record.StatusTimeout, errHas: "timed out", signal: "SIGKILL", grandchild: true},
+		{name: "timeout", rules: "hang=batch:4", timeout: 3 * time.Second, status: record.StatusTimeout, errHas: "timed out", signal: "SIGKILL", grandchild: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
