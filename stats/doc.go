@@ -69,4 +69,8 @@
 // without ties: exact up to ExactLimit, normal (continuity-corrected)
 // beyond. Its coverage holds for continuous data; for data with ties the
 // test, which conditions on them, is the sharper statement.
+//
+// Reference values for the tests come from SciPy and brute-force
+// enumeration, computed by scripts/stats-reference.py into
+// testdata/reference.json.
 package stats
