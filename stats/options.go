@@ -12,9 +12,12 @@ type Alternative int
 // The alternatives, for a comparison of a sample x (the baseline) with a
 // sample y (the candidate).
 const (
-	TwoSided Alternative = iota // y and x differ
-	Greater                     // y tends to be larger than x
-	Less                        // y tends to be smaller than x
+	// TwoSided is the alternative that y and x differ.
+	TwoSided Alternative = iota
+	// Greater is the alternative that y tends to be larger than x.
+	Greater
+	// Less is the alternative that y tends to be smaller than x.
+	Less
 )
 
 // Options are the statistical tunables. The zero value of a field means its

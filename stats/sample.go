@@ -14,7 +14,7 @@ import (
 // Alpha. Callers that word it themselves find it with errors.Is.
 var ErrTooFew = errors.New("too few values")
 
-// A Sample is a set of repeated measurements of one quantity.
+// Sample is a set of repeated measurements of one quantity.
 type Sample struct {
 	// Values are the finite measurements in ascending order.
 	Values []float64
