@@ -10,13 +10,13 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Files of a stored baseline, in DIR/MACHINE-ID/.
 const (
-	BaselineResults = runner.ResultsFile // the records
+	BaselineResults = record.ResultsFile // the records
 	BaselineInfo    = "machine.json"     // what they are: a BaselineMeta
 )
 
@@ -48,8 +48,8 @@ func (b Baseline) ResultsPath() string { return filepath.Join(b.Dir, BaselineRes
 // was there for that machine. Records are kept whole but for their time
 // series and stderr tails, which the gate does not read, so that a
 // baseline stays small enough to commit.
-func SaveBaselines(dir string, results []*runner.Result, from string, now time.Time) ([]Baseline, error) {
-	groups := map[string][]*runner.Result{}
+func SaveBaselines(dir string, results []*record.Result, from string, now time.Time) ([]Baseline, error) {
+	groups := map[string][]*record.Result{}
 	machines := map[string]Machine{}
 	for _, r := range results {
 		m := MachineOf(r.Env)
@@ -75,8 +75,8 @@ func SaveBaselines(dir string, results []*runner.Result, from string, now time.T
 			lines = append(append(lines, line...), '\n')
 			b.Records++
 			sweeps[r.Sweep] = true
-			if !r.Warmup && r.Status == runner.StatusOK {
-				if runner.IsReference(r) {
+			if !r.Warmup && r.Status == record.StatusOK {
+				if record.IsReference(r) {
 					b.References++
 				} else {
 					b.Counted++
@@ -90,14 +90,14 @@ func SaveBaselines(dir string, results []*runner.Result, from string, now time.T
 		if err := os.MkdirAll(b.Dir, 0o755); err != nil {
 			return nil, err
 		}
-		if err := pipeline.WriteFileAtomic(b.ResultsPath(), lines); err != nil {
+		if err := atomicfile.WriteFile(b.ResultsPath(), lines); err != nil {
 			return nil, err
 		}
 		meta, err := json.MarshalIndent(b.BaselineMeta, "", "  ")
 		if err != nil {
 			return nil, err
 		}
-		if err := pipeline.WriteFileAtomic(filepath.Join(b.Dir, BaselineInfo), append(meta, '\n')); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(b.Dir, BaselineInfo), append(meta, '\n')); err != nil {
 			return nil, err
 		}
 		// Note: the files are meant to be committed; readable by all, as

@@ -7,14 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 func TestBaselines(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	a := side(envA, 1500, steady...)
-	a[0].Series = &runner.Series{Seconds: []float64{0, 0.1}}
+	a[0].Series = &record.Series{Seconds: []float64{0, 0.1}}
 	a[1].StderrTail = "noise"
 	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	saved, err := SaveBaselines(dir, append(a, side(envB, 0, steady...)...), "out/x/results.jsonl", old)
@@ -35,7 +35,7 @@ func TestBaselines(t *testing.T) {
 	if len(list) != 2 || list[0].Machine.CPUModel != "Test CPU A" || list[0].From != "out/y/results.jsonl" || list[0].References != 10 || list[0].Counted != 10 {
 		t.Fatalf("list: %+v", list)
 	}
-	rs, _, err := runner.ReadResults(list[0].ResultsPath())
+	rs, _, err := record.ReadResults(list[0].ResultsPath())
 	if err != nil || len(rs) != 20 || rs[0].Series != nil || rs[1].StderrTail != "" {
 		t.Errorf("stored records: %d, %v", len(rs), err)
 	}
@@ -46,7 +46,7 @@ func TestBaselines(t *testing.T) {
 	if b, exact, ok := PickBaseline(list, MachineOf(envB)); !ok || !exact || b.Machine.CPUModel != "Test CPU B" {
 		t.Errorf("pick B: %+v %v %v", b, exact, ok)
 	}
-	other := MachineOf(&runner.Env{CPUModel: "Other", CPUs: 4, UsableCPUs: 4})
+	other := MachineOf(&record.Env{CPUModel: "Other", CPUs: 4, UsableCPUs: 4})
 	if b, exact, ok := PickBaseline(list, other); !ok || exact || b.Machine.CPUModel != "Test CPU A" {
 		t.Errorf("pick for another machine: %+v %v %v", b, exact, ok)
 	}

@@ -12,7 +12,8 @@ import (
 
 	"github.com/montanaflynn/stats"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Trial identifies a trial across the two record files.
@@ -27,7 +28,7 @@ func (t Trial) String() string { return t.Input + " " + t.Label }
 // Side is one side of a comparison: the records of one results file.
 type Side struct {
 	Name    string // the file, for messages
-	Results []*runner.Result
+	Results []*record.Result
 }
 
 // Normalize says how speed metrics are made comparable across machines.
@@ -132,7 +133,7 @@ type SideInfo struct {
 type RunFailure struct {
 	Trial  Trial
 	Round  int
-	Status runner.Status
+	Status record.Status
 	Error  string
 }
 
@@ -260,10 +261,10 @@ func Evaluate(base, cand Side, rules *Rules, cfg Config) (*Report, error) {
 // check applies one rule to one trial.
 func check(rule Rule, bt, ct *trialData, bs, cs *sideData, cfg Config) Check {
 	c := Check{Trial: ct.trial, Rule: rule}
-	info, _ := LookupMetric(rule.Metric)
+	info, _ := metric.Lookup(rule.Metric)
 	// Note: thresholds are absolute figures a person wrote ("fps >= 300");
 	// they always see raw values, never ratios to the reference.
-	c.Normalized = cfg.Normalize != NormalizeNone && info.Scale != Fixed && rule.Kind == Relative
+	c.Normalized = cfg.Normalize != NormalizeNone && info.Scale != metric.Fixed && rule.Kind == Relative
 	cv, cwhy := cs.values(ct, rule.Metric, c.Normalized)
 	if rule.Kind == Threshold {
 		judgeThreshold(&c, cv, cfg.Options)
@@ -284,10 +285,6 @@ func check(rule Rule, bt, ct *trialData, bs, cs *sideData, cfg Config) Check {
 	return c
 }
 
-func isGPUMetric(m string) bool {
-	return strings.HasPrefix(m, "gpu_") || strings.HasPrefix(m, "vram_") || strings.HasPrefix(m, "sm_clock")
-}
-
 func parens(s string) string {
 	if s == "" {
 		return ""
@@ -298,8 +295,8 @@ func parens(s string) string {
 // trialData is one trial's runs on one side.
 type trialData struct {
 	trial  Trial
-	runs   []*runner.Result // counted runs that finished ok
-	failed []*runner.Result // counted runs that failed or timed out
+	runs   []*record.Result // counted runs that finished ok
+	failed []*record.Result // counted runs that failed or timed out
 }
 
 // sideData is one side's records, sorted out.
@@ -309,7 +306,7 @@ type sideData struct {
 	trials map[string]*trialData
 	order  []string // trial keys, first seen first
 	// refs holds the ok counted reference runs by input; refOrder their inputs.
-	refs     map[string][]*runner.Result
+	refs     map[string][]*record.Result
 	refOrder []string
 	refBad   map[string]int // failed reference runs by input
 	refErr   map[string]string
@@ -318,11 +315,11 @@ type sideData struct {
 	notes    []string
 	// fallbacks holds the runs normalised by the median for want of a
 	// reference run in their round.
-	fallbacks map[*runner.Result]bool
+	fallbacks map[*record.Result]bool
 	failed    int // counted trial runs that failed
 }
 
-func trialKey(r *runner.Result, m Match) string {
+func trialKey(r *record.Result, m Match) string {
 	if m == MatchLabel {
 		return r.Input.Name + "\x00" + r.Label
 	}
@@ -331,9 +328,9 @@ func trialKey(r *runner.Result, m Match) string {
 
 func collect(s Side, cfg Config) (*sideData, error) {
 	d := &sideData{
-		name: s.Name, trials: map[string]*trialData{}, refs: map[string][]*runner.Result{},
+		name: s.Name, trials: map[string]*trialData{}, refs: map[string][]*record.Result{},
 		refBad: map[string]int{}, refErr: map[string]string{}, machines: map[string]Machine{}, norm: cfg.Normalize,
-		fallbacks: map[*runner.Result]bool{},
+		fallbacks: map[*record.Result]bool{},
 	}
 	d.info = SideInfo{Name: s.Name, Records: len(s.Results)}
 	interrupted, warmups := 0, 0
@@ -342,21 +339,21 @@ func collect(s Side, cfg Config) (*sideData, error) {
 			warmups++
 			continue
 		}
-		if r.Status == runner.StatusInterrupted {
+		if r.Status == record.StatusInterrupted {
 			interrupted++
 			continue
 		}
-		if r.Status == runner.StatusOK {
+		if r.Status == record.StatusOK {
 			m := MachineOf(r.Env)
 			d.machines[m.Key()] = m
 		}
-		if runner.IsReference(r) {
+		if record.IsReference(r) {
 			in := r.Input.Name
 			if _, ok := d.refs[in]; !ok {
 				d.refOrder = append(d.refOrder, in)
 				d.refs[in] = nil
 			}
-			if r.Status == runner.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
+			if r.Status == record.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
 				d.refs[in] = append(d.refs[in], r)
 			} else {
 				d.refBad[in]++
@@ -374,7 +371,7 @@ func collect(s Side, cfg Config) (*sideData, error) {
 			d.trials[key] = t
 			d.order = append(d.order, key)
 		}
-		if r.Status == runner.StatusOK {
+		if r.Status == record.StatusOK {
 			t.runs = append(t.runs, r)
 		} else {
 			t.failed = append(t.failed, r)
@@ -446,7 +443,7 @@ func (d *sideData) refFPS(input string) []float64 {
 }
 
 // refFor returns the reference frames/s that r is normalised by.
-func (d *sideData) refFor(r *runner.Result) float64 {
+func (d *sideData) refFor(r *record.Result) float64 {
 	if d.norm == NormalizeReferenceRound {
 		for _, ref := range d.refs[r.Input.Name] {
 			if ref.Round == r.Round && ref.Shard == r.Shard && ref.Sweep == r.Sweep {
@@ -462,24 +459,24 @@ func (d *sideData) refFor(r *runner.Result) float64 {
 // values returns a metric's values over a trial's ok counted runs, and
 // when there are none although there are runs, why (the records' own
 // reason, such as "no GPU: ...").
-func (d *sideData) values(t *trialData, metric string, normalized bool) ([]float64, string) {
-	info, _ := LookupMetric(metric)
+func (d *sideData) values(t *trialData, name string, normalized bool) ([]float64, string) {
+	info, _ := metric.Lookup(name)
 	var out []float64
 	why := ""
 	for _, r := range t.runs {
-		v, ok := r.Metric(metric)
+		v, ok := metric.Value(r, name)
 		if !ok {
 			switch {
-			case isGPUMetric(metric) && r.Resources.GPU != "":
+			case info.GPU && r.Resources.GPU != "":
 				why = r.Resources.GPU
-			case strings.HasPrefix(metric, "quality.") && r.Input.GroundTruth == "":
+			case info.GroundTruth && r.Input.GroundTruth == "":
 				why = "the input has no ground truth"
 			}
 			continue
 		}
 		if normalized {
 			ref := d.refFor(r)
-			if info.Scale == Rate {
+			if info.Scale == metric.Rate {
 				v /= ref
 			} else {
 				v *= ref

@@ -6,40 +6,38 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 )
 
-func runnerMetricNames() []string { return runner.MetricNames() }
-
 var (
-	envA = &runner.Env{CPUModel: "Test CPU A", CPUs: 2, UsableCPUs: 2, OS: "linux", Arch: "amd64"}
-	envB = &runner.Env{CPUModel: "Test CPU B", CPUs: 16, UsableCPUs: 16, OS: "linux", Arch: "amd64",
-		GPU: runner.GPUEnv{Devices: []runner.GPUDevice{{Name: "NVIDIA H100"}}}}
+	envA = &record.Env{CPUModel: "Test CPU A", CPUs: 2, UsableCPUs: 2, OS: "linux", Arch: "amd64"}
+	envB = &record.Env{CPUModel: "Test CPU B", CPUs: 16, UsableCPUs: 16, OS: "linux", Arch: "amd64",
+		GPU: record.GPUEnv{Devices: []record.GPUDevice{{Name: "NVIDIA H100"}}}}
 )
 
 // rec returns an ok counted record of a trial run.
-func rec(id, label string, round int, fps float64, env *runner.Env) *runner.Result {
-	return &runner.Result{
-		Version: runner.RecordVersion, Sweep: "t", TrialID: id, Label: label, Round: round, Repetition: round,
-		Input:  runner.Input{Name: "face_360p", GroundTruth: "face.gt"},
-		Status: runner.StatusOK, Env: env, Start: time.Unix(int64(round), 0),
-		Resources: runner.Resources{GPU: "no GPU: test"},
-		Metrics: &pipeline.Metrics{Frames: 90, FPS: fps, WallSeconds: 90 / fps, PeakRSSBytes: 100 << 20,
-			Quality: &pipeline.Quality{HitRate: 0.95}},
+func rec(id, label string, round int, fps float64, env *record.Env) *record.Result {
+	return &record.Result{
+		Version: record.RecordVersion, Sweep: "t", TrialID: id, Label: label, Round: round, Repetition: round,
+		Input:  record.Input{Name: "face_360p", GroundTruth: "face.gt"},
+		Status: record.StatusOK, Env: env, Start: time.Unix(int64(round), 0),
+		Resources: record.Resources{GPU: "no GPU: test"},
+		Metrics: &metrics.Metrics{Frames: 90, FPS: fps, WallSeconds: 90 / fps, PeakRSSBytes: 100 << 20,
+			Quality: &metrics.Quality{HitRate: 0.95}},
 	}
 }
 
-func ref(round int, fps float64, env *runner.Env) *runner.Result {
-	r := rec("ref000000000", runner.ReferenceLabel, round, fps, env)
+func ref(round int, fps float64, env *record.Env) *record.Result {
+	r := rec("ref000000000", record.ReferenceLabel, round, fps, env)
 	r.Metrics.Quality = nil
 	return r
 }
 
 // side makes one trial's runs with the given frames/s, and a reference
 // run per round when refFPS > 0.
-func side(env *runner.Env, refFPS float64, fps ...float64) []*runner.Result {
-	var out []*runner.Result
+func side(env *record.Env, refFPS float64, fps ...float64) []*record.Result {
+	var out []*record.Result
 	for i, v := range fps {
 		if refFPS > 0 {
 			out = append(out, ref(i, refFPS*(1+0.001*float64(i%3)), env))
@@ -68,7 +66,7 @@ func TestEvaluate(t *testing.T) {
 	gpuRule, _ := ParseRules([]byte("thresholds = [\"gpu_util_mean >= 0.8\"]\n"), "r.toml")
 	tests := []struct {
 		name       string
-		base, cand []*runner.Result
+		base, cand []*record.Result
 		rules      *Rules
 		cfg        Config
 		verdict    Verdict
@@ -113,9 +111,9 @@ func TestEvaluate(t *testing.T) {
 func TestEvaluateFailedRun(t *testing.T) {
 	t.Parallel()
 	cand := side(envA, 0, steady...)
-	cand[3].Status, cand[3].Error, cand[3].Metrics = runner.StatusFailed, "killed by SIGSEGV", nil
+	cand[3].Status, cand[3].Error, cand[3].Metrics = record.StatusFailed, "killed by SIGSEGV", nil
 	base := side(envA, 0, steady...)
-	base[2].Status, base[2].Metrics = runner.StatusTimeout, nil
+	base[2].Status, base[2].Metrics = record.StatusTimeout, nil
 	rep, err := Evaluate(Side{"base.jsonl", base}, Side{"cand.jsonl", cand}, nil, Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +127,7 @@ func TestEvaluateFailedRun(t *testing.T) {
 	// Warm-ups and interrupted runs are left out, not failures.
 	cand = side(envA, 0, steady...)
 	cand[0].Warmup = true
-	cand[1].Status = runner.StatusInterrupted
+	cand[1].Status = record.StatusInterrupted
 	rep, err = Evaluate(Side{"base.jsonl", side(envA, 0, steady...)}, Side{"cand.jsonl", cand}, nil, Config{})
 	if err != nil || rep.Verdict != Pass || rep.Checks[0].Cand.N != 8 {
 		t.Errorf("verdict %v n %d err %v", rep.Verdict, rep.Checks[0].Cand.N, err)
@@ -145,7 +143,7 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		base, cand []*runner.Result
+		base, cand []*record.Result
 		rules      *Rules
 		cfg        Config
 		want       string

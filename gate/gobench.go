@@ -9,7 +9,8 @@ import (
 
 	"github.com/montanaflynn/stats"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
 // GobenchSummary counts what WriteGobench wrote and left out.
@@ -19,18 +20,9 @@ type GobenchSummary struct {
 	Warmups int // warm-ups, never written
 }
 
-// gobenchUnits are the extra values of each line, in order: the metric,
-// the unit benchstat shows, and which way is better.
-var gobenchUnits = []struct {
-	metric, unit, better string
-}{
-	{"fps", "fps", "higher"},
-	{"cpu_util_mean", "cpu", ""},
-	{"peak_rss_bytes", "peak-rss-B", "lower"},
-	{"gpu_util_mean", "gpu", "higher"},
-	{"vram_used_max_bytes", "vram-B", "lower"},
-	{"quality.hit_rate", "hit-rate", "higher"},
-}
+// gobenchMetrics are the extra values of each line, in order; the metric
+// registry names each one's unit there and says which way is better.
+var gobenchMetrics = []string{"fps", "cpu_util_mean", "peak_rss_bytes", "gpu_util_mean", "vram_used_max_bytes", "quality.hit_rate"}
 
 // WriteGobench writes results in the Go benchmark format, one line per
 // counted run that ended ok, so that benchstat and the CI benchmark tools
@@ -46,12 +38,12 @@ var gobenchUnits = []struct {
 // frames/s on the input (comparable across machines). A run is one
 // iteration, so ns/op is the run's wall time. Configuration lines (goos,
 // goarch, cpu, pkg, ftbench-sweep, ...) precede the lines they describe.
-func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error) {
+func WriteGobench(w io.Writer, results []*record.Result) (GobenchSummary, error) {
 	var sum GobenchSummary
 	var b strings.Builder
 	refs := map[string][]float64{}
 	for _, r := range results {
-		if runner.IsReference(r) && !r.Warmup && r.Status == runner.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
+		if record.IsReference(r) && !r.Warmup && r.Status == record.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
 			refs[r.Input.Name] = append(refs[r.Input.Name], r.Metrics.FPS)
 		}
 	}
@@ -60,9 +52,9 @@ func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error)
 		refMedian[in], _ = stats.Median(xs)
 	}
 	b.WriteString("pkg: github.com/ftbench/ftbench/pipeline\n")
-	for _, u := range gobenchUnits {
-		if u.better != "" {
-			fmt.Fprintf(&b, "Unit %s better=%s\n", u.unit, u.better)
+	for _, name := range gobenchMetrics {
+		if m, _ := metric.Lookup(name); m.Better != metric.Neither {
+			fmt.Fprintf(&b, "Unit %s better=%s\n", m.Gobench, m.Better)
 		}
 	}
 	if len(refMedian) > 0 {
@@ -74,7 +66,7 @@ func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error)
 		case r.Warmup:
 			sum.Warmups++
 			continue
-		case r.Status != runner.StatusOK || r.Metrics == nil:
+		case r.Status != record.StatusOK || r.Metrics == nil:
 			sum.Skipped++
 			continue
 		}
@@ -89,12 +81,13 @@ func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error)
 			procs = r.Env.UsableCPUs
 		}
 		fmt.Fprintf(&b, "%s-%d\t1\t%.0f ns/op", GobenchName(r), procs, r.Metrics.WallSeconds*1e9)
-		for _, u := range gobenchUnits {
-			if v, ok := r.Metric(u.metric); ok && !math.IsNaN(v) {
-				fmt.Fprintf(&b, "\t%s %s", strconv.FormatFloat(v, 'g', 6, 64), u.unit)
+		for _, name := range gobenchMetrics {
+			m, _ := metric.Lookup(name)
+			if v, ok := m.Value(r); ok && !math.IsNaN(v) {
+				fmt.Fprintf(&b, "\t%s %s", strconv.FormatFloat(v, 'g', 6, 64), m.Gobench)
 			}
 		}
-		if ref := refMedian[r.Input.Name]; ref > 0 && !runner.IsReference(r) {
+		if ref := refMedian[r.Input.Name]; ref > 0 && !record.IsReference(r) {
 			fmt.Fprintf(&b, "\t%s ref-ratio", strconv.FormatFloat(r.Metrics.FPS/ref, 'g', 6, 64))
 		}
 		b.WriteString("\n")
@@ -105,7 +98,7 @@ func WriteGobench(w io.Writer, results []*runner.Result) (GobenchSummary, error)
 }
 
 // gobenchConfig returns a record's configuration lines, as key and value.
-func gobenchConfig(r *runner.Result) [][2]string {
+func gobenchConfig(r *record.Result) [][2]string {
 	var out [][2]string
 	add := func(k, v string) {
 		v = strings.Join(strings.Fields(v), " ")
@@ -131,9 +124,9 @@ func gobenchConfig(r *runner.Result) [][2]string {
 
 // GobenchName returns a record's benchmark name, without the -procs
 // suffix: "BenchmarkPipeline/input=face_360p/batch=16/decoder_threads=0".
-func GobenchName(r *runner.Result) string {
+func GobenchName(r *record.Result) string {
 	parts := []string{"BenchmarkPipeline", "input=" + gobenchPart(r.Input.Name)}
-	if runner.IsReference(r) {
+	if record.IsReference(r) {
 		parts = append(parts, "reference=ffmpeg")
 	} else {
 		for _, kv := range strings.Split(r.Label, ",") {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ftbench/ftbench/metric"
 )
 
 type junitSuites struct {
@@ -57,9 +59,9 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		{"verdict", rep.Verdict.String()},
 	}}
 	for _, c := range rep.Checks {
-		row := fmt.Sprintf("%s: baseline %s, candidate %s, %s", c.Rule.Metric, fmtSummary(c.Base, ""), fmtSummary(c.Cand, ""), fmtVersus(c))
+		row := fmt.Sprintf("%s: baseline %s, candidate %s, %s", c.Rule.Metric, fmtSummary(c.Base, metric.Number), fmtSummary(c.Cand, metric.Number), fmtVersus(c))
 		if c.Rule.Kind == Threshold {
-			row = fmt.Sprintf("%s: candidate %s", c.Rule.Metric, fmtSummary(c.Cand, ""))
+			row = fmt.Sprintf("%s: candidate %s", c.Rule.Metric, fmtSummary(c.Cand, metric.Number))
 		}
 		tc := junitCase{Classname: c.Trial.String(), Name: c.Rule.String(), SystemOut: row + "\n" + c.Reason}
 		switch c.Verdict {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Machine is the part of a record's environment that decides its speed:
@@ -25,7 +25,7 @@ type Machine struct {
 
 // MachineOf returns the machine of an environment; a record without one
 // gets the zero Machine ("unknown").
-func MachineOf(e *runner.Env) Machine {
+func MachineOf(e *record.Env) Machine {
 	if e == nil {
 		return Machine{}
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/ftbench/ftbench/internal/testutil"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 // mixedReport is a report with every kind of line: a pass, a regression,
@@ -23,7 +23,7 @@ func mixedReport(t *testing.T) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var base, cand []*runner.Result
+	var base, cand []*record.Result
 	add := func(id, label string, b, c []float64) {
 		for i, v := range b {
 			base = append(base, rec(id, label, i, v, envA))
@@ -35,7 +35,7 @@ func mixedReport(t *testing.T) *Report {
 	add("111111111111", "batch=1", steady, scaled(steady, 1.01))
 	add("222222222222", "batch=16", steady, scaled(steady, 0.85))
 	add("333333333333", "a|b<c>", steady[:2], steady[:2])
-	cand[len(cand)-1].Status, cand[len(cand)-1].Error, cand[len(cand)-1].Metrics = runner.StatusFailed, "exit status 3: boom", nil
+	cand[len(cand)-1].Status, cand[len(cand)-1].Error, cand[len(cand)-1].Metrics = record.StatusFailed, "exit status 3: boom", nil
 	rep, err := Evaluate(Side{"base.jsonl", base}, Side{"cand.jsonl", cand}, rules, Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestGobench(t *testing.T) {
 	rs[0].Warmup = true
 	rs = append(rs, rec("cccccccccccc", "batch=16,aspect=9:16,cascade=/a b/c", 9, 200, envA))
 	failed := rec("dddddddddddd", "batch=2", 9, 1, envA)
-	failed.Status = runner.StatusFailed
+	failed.Status = record.StatusFailed
 	rs = append(rs, failed)
 	var b bytes.Buffer
 	sum, err := WriteGobench(&b, rs)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -33,7 +33,7 @@ const (
 type Rule struct {
 	Kind   RuleKind
 	Metric string
-	Better Better // which way the metric improves (Relative)
+	Better metric.Better // which way the metric improves (Relative)
 
 	MaxRegression float64 // Relative: the allowed worsening, a fraction (0.05 = 5%)
 
@@ -49,7 +49,7 @@ type Rule struct {
 // Relative rule allows: 0.95 for "fps may drop 5%", 1.05 for
 // "wall_seconds may grow 5%".
 func (r Rule) Limit() float64 {
-	if r.Better == Lower {
+	if r.Better == metric.Lower {
 		return 1 + r.MaxRegression
 	}
 	return 1 - r.MaxRegression
@@ -67,7 +67,7 @@ func (r Rule) String() string {
 		return fmt.Sprintf("%s %s %s", r.Metric, r.Op, strconv.FormatFloat(r.Value, 'g', -1, 64))
 	}
 	sign := "-"
-	if r.Better == Lower {
+	if r.Better == metric.Lower {
 		sign = "+"
 	}
 	return fmt.Sprintf("%s %s%s%%", r.Metric, sign, strconv.FormatFloat(r.MaxRegression*100, 'g', 4, 64))
@@ -99,7 +99,7 @@ type Override struct {
 // drop by more than 5%.
 func DefaultRules() *Rules {
 	return &Rules{File: "default", Global: []Rule{{
-		Kind: Relative, Metric: "fps", Better: Higher, MaxRegression: 0.05, Source: "default rules",
+		Kind: Relative, Metric: "fps", Better: metric.Higher, MaxRegression: 0.05, Source: "default rules",
 	}}}
 }
 
@@ -282,8 +282,8 @@ func (p *ruleParser) line(section, key string) int {
 	return 0
 }
 
-func (p *ruleParser) better(v any) map[string]Better {
-	out := map[string]Better{}
+func (p *ruleParser) better(v any) map[string]metric.Better {
+	out := map[string]metric.Better{}
 	if v == nil {
 		return out
 	}
@@ -299,9 +299,9 @@ func (p *ruleParser) better(v any) map[string]Better {
 		}
 		switch t[m] {
 		case "higher":
-			out[m] = Higher
+			out[m] = metric.Higher
 		case "lower":
-			out[m] = Lower
+			out[m] = metric.Lower
 		default:
 			p.errf(line, "better.%s: want \"higher\" or \"lower\", got %v", m, t[m])
 		}
@@ -312,7 +312,7 @@ func (p *ruleParser) better(v any) map[string]Better {
 // metric checks a metric name, reporting an unknown one with the names it
 // is close to.
 func (p *ruleParser) metric(line int, name string) bool {
-	if runner.IsMetric(name) {
+	if metric.Known(name) {
 		return true
 	}
 	p.errf(line, "unknown metric %q%s", name, suggestMetric(name))
@@ -321,7 +321,7 @@ func (p *ruleParser) metric(line int, name string) bool {
 
 // relative parses a max_regression table. Inside a trial override
 // (trial != ""), "off" turns a rule off.
-func (p *ruleParser) relative(v any, field, trial string, better map[string]Better, override bool) (rules []Rule, off []string) {
+func (p *ruleParser) relative(v any, field, trial string, better map[string]metric.Better, override bool) (rules []Rule, off []string) {
 	if v == nil {
 		return nil, nil
 	}
@@ -355,12 +355,12 @@ func (p *ruleParser) relative(v any, field, trial string, better map[string]Bett
 			p.errf(line, "%s.%s: %v", field, m, err)
 			continue
 		}
-		info, _ := LookupMetric(m)
+		info, _ := metric.Lookup(m)
 		b := info.Better
 		if o, ok := better[m]; ok {
 			b = o
 		}
-		if b == Neither {
+		if b == metric.Neither {
 			p.errf(line, "%s.%s: %s has no better direction; say which in [better] (%s = \"higher\" or \"lower\"), or use an absolute threshold", field, m, m, m)
 			continue
 		}
@@ -434,7 +434,7 @@ func (p *ruleParser) thresholds(v any, trial string) []Rule {
 	return out
 }
 
-func (p *ruleParser) trial(rs *Rules, key string, v any, better map[string]Better) {
+func (p *ruleParser) trial(rs *Rules, key string, v any, better map[string]metric.Better) {
 	line := p.line("", key)
 	t, ok := v.(map[string]any)
 	if !ok || strings.TrimSpace(key) == "" {

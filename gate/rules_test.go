@@ -3,6 +3,8 @@ package gate
 import (
 	"strings"
 	"testing"
+
+	"github.com/ftbench/ftbench/metric"
 )
 
 const goodRules = `# a comment
@@ -84,24 +86,13 @@ func TestParseRulesErrors(t *testing.T) {
 	}
 }
 
-func TestMetricTableCoversMetricNames(t *testing.T) {
+// TestGobenchMetrics checks that every metric the Go benchmark lines carry
+// is in the registry with a unit for them.
+func TestGobenchMetrics(t *testing.T) {
 	t.Parallel()
-	for _, name := range runnerMetricNames() {
-		if _, ok := metricTable[name]; ok {
-			continue
-		}
-		if i := strings.IndexByte(name, '.'); i >= 0 {
-			if _, ok := metricTable[name[:i+1]]; ok {
-				continue
-			}
-		}
-		t.Errorf("metric %q is not in metricTable: say which way it improves (or Neither)", name)
-	}
-	for name := range metricTable {
-		if !strings.HasSuffix(name, ".") {
-			if _, ok := LookupMetric(name); !ok {
-				t.Errorf("metricTable has %q, which the records do not", name)
-			}
+	for _, name := range gobenchMetrics {
+		if m, ok := metric.Lookup(name); !ok || m.Gobench == "" {
+			t.Errorf("metric %q: not in the registry, or no Gobench unit there", name)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ftbench/ftbench/metric"
 )
 
 // noise draws realistic benchmark runs: log-normal noise with the given
@@ -45,7 +47,7 @@ func (r rates) String() string {
 // rule, and counts the verdicts.
 func simulate(seed uint64, comparisons, runs int, cvLo, cvHi, change float64, rule Rule) rates {
 	nz := noise{rng: rand.New(rand.NewPCG(seed, 7)), outlierRate: 0.05}
-	lower := rule.Better == Lower
+	lower := rule.Better == metric.Lower
 	r := rates{n: comparisons}
 	for i := 0; i < comparisons; i++ {
 		cv := cvLo + (cvHi-cvLo)*nz.rng.Float64()
@@ -73,7 +75,7 @@ func simulate(seed uint64, comparisons, runs int, cvLo, cvHi, change float64, ru
 func TestSimulatedRates(t *testing.T) {
 	t.Parallel()
 	fps := DefaultRules().Global[0]
-	wall := Rule{Kind: Relative, Metric: "wall_seconds", Better: Lower, MaxRegression: 0.05}
+	wall := Rule{Kind: Relative, Metric: "wall_seconds", Better: metric.Lower, MaxRegression: 0.05}
 	tests := []struct {
 		name       string
 		rule       Rule

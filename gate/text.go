@@ -7,7 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
 // Condition renders what a rule demands, without the metric: "-5%" (may
@@ -24,19 +25,17 @@ var tableHeader = []string{"trial", "metric", "baseline", "candidate", "vs base"
 func tableRows(rep *Report) [][]string {
 	var rows [][]string
 	for _, c := range rep.Checks {
-		unit := ""
-		metric := c.Rule.Metric
-		if info, _ := LookupMetric(metric); !c.Normalized {
-			unit = info.Unit
-		} else {
-			metric += "/ref"
+		m, _ := metric.Lookup(c.Rule.Metric)
+		name, unit := m.Name, m.Unit
+		if c.Normalized {
+			name, unit = name+"/ref", metric.Number
 		}
 		base := "-"
 		if c.Rule.Kind == Relative {
 			base = fmtSummary(c.Base, unit)
 		}
 		rows = append(rows, []string{
-			c.Trial.String(), metric, base, fmtSummary(c.Cand, unit), fmtVersus(c), c.Rule.Condition(), verdictWord(c.Verdict),
+			c.Trial.String(), name, base, fmtSummary(c.Cand, unit), fmtVersus(c), c.Rule.Condition(), verdictWord(c.Verdict),
 		})
 	}
 	return rows
@@ -44,11 +43,11 @@ func tableRows(rep *Report) [][]string {
 
 // fmtSummary renders a summary benchstat's way: "301.2 frames/s ± 2%",
 // the ± being the median's interval as a fraction of it.
-func fmtSummary(s Summary, unit string) string {
+func fmtSummary(s Summary, unit metric.Unit) string {
 	if s.N == 0 {
 		return "-"
 	}
-	v := fmtUnit(s.Center, unit)
+	v := metric.FormatPrecise(s.Center, unit)
 	switch {
 	case math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0):
 		return v + " ± ∞"
@@ -135,7 +134,7 @@ func details(rep *Report) []string {
 	var out []string
 	for _, r := range rep.References {
 		out = append(out, fmt.Sprintf("%s on %s: baseline %s, candidate %s: the candidate's machine ran it %.2fx as fast",
-			runner.ReferenceLabel, r.Input, fmtSummary(r.Base, "frames/s"), fmtSummary(r.Cand, "frames/s"), r.Speed))
+			record.ReferenceLabel, r.Input, fmtSummary(r.Base, metric.FramesPerSecond), fmtSummary(r.Cand, metric.FramesPerSecond), r.Speed))
 	}
 	for _, c := range rep.Checks {
 		if c.Verdict == Pass {

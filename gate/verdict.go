@@ -3,6 +3,8 @@ package gate
 import (
 	"fmt"
 	"math"
+
+	"github.com/ftbench/ftbench/metric"
 )
 
 // Verdict is the outcome of a check, and of a whole gate (its worst check).
@@ -94,7 +96,7 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 	// reach is the ratio one allowance (or Resolution) beyond the limit,
 	// and noise the log distance from no change to it.
 	reach := limit - tol
-	if r.Better == Lower {
+	if r.Better == metric.Lower {
 		reach = limit + tol
 	}
 	noise := math.Abs(math.Log(reach))
@@ -119,7 +121,7 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 	}
 	// worse reports whether ratio x is on the bad side of y.
 	worse := func(x, y float64) bool {
-		if r.Better == Lower {
+		if r.Better == metric.Lower {
 			return x > y
 		}
 		return x < y
@@ -127,7 +129,7 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 	// near and far are the interval's ends nearest to and furthest from
 	// the bad side.
 	near, far := cmp.Hi, cmp.Lo
-	if r.Better == Lower {
+	if r.Better == metric.Lower {
 		near, far = cmp.Lo, cmp.Hi
 	}
 	change := fmt.Sprintf("%s [%s, %s]", pct(cmp.Ratio-1), pct(cmp.Lo-1), pct(cmp.Hi-1))

@@ -1,127 +1,17 @@
 package pipeline
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
-
-// BatchSize is the batch field: frames per detector call, or BatchAuto.
-type BatchSize int
-
-// BatchAuto is batch = "auto": each pass sizes its batch when it starts
-// (see autoBatch) and the detector halves it when the GPU runs out of memory.
-const BatchAuto BatchSize = 0
-
-var batchSizeType = reflect.TypeOf(BatchSize(0))
-
-func (b BatchSize) String() string {
-	if b == BatchAuto {
-		return "auto"
-	}
-	return strconv.Itoa(int(b))
-}
-
-// Max returns the batch, or limit (batch_max) for "auto": the most it may
-// be.
-func (b BatchSize) Max(limit int) int {
-	if b == BatchAuto {
-		return limit
-	}
-	return int(b)
-}
-
-func parseBatch(s string) (BatchSize, error) {
-	if s == "auto" {
-		return BatchAuto, nil
-	}
-	return 0, fmt.Errorf(`want a number of frames or "auto", got %s`, tomlString(s))
-}
-
-// UnmarshalTOML takes an integer >= 1 or the string "auto".
-func (b *BatchSize) UnmarshalTOML(v any) error {
-	switch x := v.(type) {
-	case int64:
-		if x < 1 {
-			return fmt.Errorf(`batch: must be >= 1 or "auto", got %d`, x)
-		}
-		*b = BatchSize(x)
-		return nil
-	case string:
-		n, err := parseBatch(x)
-		if err != nil {
-			return fmt.Errorf("batch: %v", err)
-		}
-		*b = n
-		return nil
-	}
-	return fmt.Errorf(`batch: want a number of frames or "auto", got %v`, v)
-}
-
-// MarshalJSON writes the number, or "auto".
-func (b BatchSize) MarshalJSON() ([]byte, error) {
-	if b == BatchAuto {
-		return []byte(`"auto"`), nil
-	}
-	return []byte(strconv.Itoa(int(b))), nil
-}
-
-// UnmarshalJSON reads a number or "auto".
-func (b *BatchSize) UnmarshalJSON(data []byte) error {
-	if len(data) > 0 && data[0] == '"' {
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
-		n, err := parseBatch(s)
-		if err != nil {
-			return err
-		}
-		*b = n
-		return nil
-	}
-	var n int
-	if err := json.Unmarshal(data, &n); err != nil {
-		return fmt.Errorf(`batch: want a number of frames or "auto": %v`, err)
-	}
-	*b = BatchSize(n)
-	return nil
-}
-
-// BatchPlan says how batch = "auto" was sized, for metrics.json: the
-// memory the batch was fitted into, what one more frame of batch costs
-// there, the RAM bound, and every halving after a failed allocation.
-type BatchPlan struct {
-	Chosen int `json:"chosen"` // the batch the pass started with
-	Final  int `json:"final"`  // the batch in use at the end (smaller after shrinks)
-	// LimitedBy names the bound that set Chosen: "vram" (free device
-	// memory), "cache" (the CPU's last-level cache), "ram" (the memory
-	// planner's share of RAM for one process), "batch_max" or "frames"
-	// (the pass has fewer frames to detect).
-	LimitedBy    string  `json:"limited_by"`
-	MemorySource string  `json:"memory_source"` // "VRAM free (driver)", "L3 cache (sysfs)", ...
-	MemoryBytes  int64   `json:"memory_bytes"`  // the free VRAM or the cache size
-	Margin       float64 `json:"margin"`        // memory_margin, kept free of it
-	// Shares is how many batches live in that memory at once: processes x
-	// streams.
-	Shares        int           `json:"shares"`
-	PerFrameBytes int64         `json:"per_frame_bytes"` // what one more frame of batch costs there
-	RAMLimit      int           `json:"ram_limit"`       // the largest batch one process's RAM share allows
-	Shrinks       []BatchShrink `json:"shrinks,omitempty"`
-}
-
-// BatchShrink is one halving of the batch after an allocation failed.
-type BatchShrink struct {
-	From  int    `json:"from"`
-	To    int    `json:"to"`
-	Error string `json:"error"`
-}
 
 // batchInputs are the figures batch = "auto" is computed from.
 type batchInputs struct {
@@ -141,14 +31,14 @@ type batchInputs struct {
 // size from live VRAM): floor(memory x (1 - margin) / shares / per-frame
 // cost), then no more than the RAM share holds, batch_max, and the frames
 // there are to detect; at least 1.
-func sizeBatch(in batchInputs) BatchPlan {
-	p := BatchPlan{MemorySource: in.Source, MemoryBytes: in.Memory, Margin: in.Margin, Shares: max(in.Shares, 1), PerFrameBytes: max(in.PerFrame, 1)}
+func sizeBatch(in batchInputs) metrics.BatchPlan {
+	p := metrics.BatchPlan{MemorySource: in.Source, MemoryBytes: in.Memory, Margin: in.Margin, Shares: max(in.Shares, 1), PerFrameBytes: max(in.PerFrame, 1)}
 	p.LimitedBy = "cache"
 	if strings.HasPrefix(in.Source, "VRAM") {
 		p.LimitedBy = "vram"
 	}
 	b := int64(float64(in.Memory)*(1-in.Margin)) / int64(p.Shares) / p.PerFrameBytes
-	p.RAMLimit = int(min(max((in.RAM-in.RAMBase)/max(in.RAMPerFrame, 1), 0), maxInFlight))
+	p.RAMLimit = int(min(max((in.RAM-in.RAMBase)/max(in.RAMPerFrame, 1), 0), config.MaxInFlight))
 	if int64(p.RAMLimit) < b {
 		b, p.LimitedBy = int64(p.RAMLimit), "ram"
 	}
@@ -166,7 +56,7 @@ func sizeBatch(in batchInputs) BatchPlan {
 // autoBatchInputs gathers the figures for batch = "auto" in a pass over
 // w x h frames whose detector sees dw x dh images with rows of stride
 // bytes, frames of them to detect on (0 = unknown).
-func autoBatchInputs(cfg Config, cascade []byte, w, h, dw, dh, stride, frames int) (batchInputs, error) {
+func autoBatchInputs(cfg config.Config, cascade []byte, w, h, dw, dh, stride, frames int) (batchInputs, error) {
 	procs := max(cfg.Processes, 1)
 	in := batchInputs{Margin: cfg.MemoryMargin, Shares: procs * cfg.Streams, Max: cfg.BatchMax, Frames: frames}
 
@@ -212,7 +102,7 @@ func autoBatchInputs(cfg Config, cascade []byte, w, h, dw, dh, stride, frames in
 // gpuFrameBytes is the device memory one frame of a batch costs the cuda
 // detector: its dw x dh image, rows of stride bytes, and a float32 score
 // for every window of every scale.
-func gpuFrameBytes(cfg Config, cascade []byte, dw, dh, stride int) (int64, error) {
+func gpuFrameBytes(cfg config.Config, cascade []byte, dw, dh, stride int) (int64, error) {
 	c, err := ParseCascade(cascade)
 	if err != nil {
 		return 0, err
@@ -269,7 +159,7 @@ func parseCacheSize(s string) (int64, bool) {
 type batchLimiter struct {
 	mu    sync.Mutex
 	limit int
-	plan  *BatchPlan
+	plan  *metrics.BatchPlan
 }
 
 func (l *batchLimiter) get() int {
@@ -291,7 +181,7 @@ func (l *batchLimiter) shrink(n int, err error) bool {
 	}
 	l.limit = n / 2
 	l.plan.Final = l.limit
-	l.plan.Shrinks = append(l.plan.Shrinks, BatchShrink{From: n, To: l.limit, Error: err.Error()})
+	l.plan.Shrinks = append(l.plan.Shrinks, metrics.BatchShrink{From: n, To: l.limit, Error: err.Error()})
 	return true
 }
 
@@ -320,13 +210,13 @@ func (d shrinkingDetector) Detect(frames []Luma, out [][]Detection) error {
 // mergeBatchPlans folds a segment worker's batch plan into the run's: the
 // first worker's sizing, the smallest batch any worker chose and ended
 // with, and every worker's shrinks.
-func mergeBatchPlans(run, w *BatchPlan) *BatchPlan {
+func mergeBatchPlans(run, w *metrics.BatchPlan) *metrics.BatchPlan {
 	if w == nil {
 		return run
 	}
 	if run == nil {
 		c := *w
-		c.Shrinks = append([]BatchShrink(nil), w.Shrinks...)
+		c.Shrinks = append([]metrics.BatchShrink(nil), w.Shrinks...)
 		return &c
 	}
 	if w.Chosen < run.Chosen {

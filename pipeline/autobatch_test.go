@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 func TestSizeBatch(t *testing.T) {
@@ -56,53 +59,53 @@ func TestSizeBatch(t *testing.T) {
 }
 
 func TestBatchAutoInConfigFiles(t *testing.T) {
-	cfg, err := ParseConfig([]byte("batch = \"auto\"\nbatch_max = 64\n"), "cfg.toml")
+	cfg, err := config.ParseConfig([]byte("batch = \"auto\"\nbatch_max = 64\n"), "cfg.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Batch != BatchAuto || cfg.BatchMax != 64 {
+	if cfg.Batch != config.BatchAuto || cfg.BatchMax != 64 {
 		t.Fatalf("batch %v, batch_max %d", cfg.Batch, cfg.BatchMax)
 	}
 	// The written config reads back the same, "auto" and numbers alike.
-	for _, b := range []BatchSize{BatchAuto, 24} {
+	for _, b := range []config.BatchSize{config.BatchAuto, 24} {
 		c := cfg
 		c.Batch = b
-		back, err := ParseConfig(c.WriteTOML("header"), "written.toml")
+		back, err := config.ParseConfig(c.WriteTOML("header"), "written.toml")
 		if err != nil || back != c {
-			t.Errorf("batch %v: WriteTOML then ParseConfig = %v, %v", b, back.Batch, err)
+			t.Errorf("batch %v: WriteTOML then config.ParseConfig = %v, %v", b, back.Batch, err)
 		}
 		js, err := json.Marshal(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := fmt.Sprintf(`"batch":%s`, map[BatchSize]string{BatchAuto: `"auto"`, 24: "24"}[b])
+		want := fmt.Sprintf(`"batch":%s`, map[config.BatchSize]string{config.BatchAuto: `"auto"`, 24: "24"}[b])
 		if !strings.Contains(string(js), want) {
 			t.Errorf("JSON %s lacks %s", js, want)
 		}
-		var fromJSON Config
+		var fromJSON config.Config
 		if err := json.Unmarshal(js, &fromJSON); err != nil || fromJSON != c {
 			t.Errorf("batch %v: JSON round trip = %v, %v", b, fromJSON.Batch, err)
 		}
 	}
 	// Sweep axes set it through With, as the string or as the value Map
 	// gives back.
-	for _, v := range []any{"auto", BatchAuto, int64(8), BatchSize(8)} {
-		c, err := DefaultConfig().With(map[string]any{"batch": v})
-		want := map[bool]BatchSize{true: BatchAuto, false: 8}[v == "auto" || v == BatchAuto]
+	for _, v := range []any{"auto", config.BatchAuto, int64(8), config.BatchSize(8)} {
+		c, err := config.DefaultConfig().With(map[string]any{"batch": v})
+		want := map[bool]config.BatchSize{true: config.BatchAuto, false: 8}[v == "auto" || v == config.BatchAuto]
 		if err != nil || c.Batch != want {
 			t.Errorf("With(batch = %#v) = %v, %v; want %v", v, c.Batch, err, want)
 		}
 	}
 	for v, msg := range map[any]string{"big": `want a number of frames or "auto", got "big"`, int64(0): `must be >= 1 or "auto", got 0`, true: "want an integer"} {
-		if _, err := DefaultConfig().With(map[string]any{"batch": v}); err == nil || !strings.Contains(err.Error(), msg) {
+		if _, err := config.DefaultConfig().With(map[string]any{"batch": v}); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("With(batch = %#v) = %v, want an error with %q", v, err, msg)
 		}
 	}
-	f, _ := LookupField("batch")
+	f, _ := config.LookupField("batch")
 	if !f.Auto || f.Kind != reflect.Int {
 		t.Errorf("field batch = %+v, want an integer that takes \"auto\"", f)
 	}
-	if f, _ := LookupField("streams"); f.Auto {
+	if f, _ := config.LookupField("streams"); f.Auto {
 		t.Error("streams takes \"auto\"?")
 	}
 }
@@ -133,7 +136,7 @@ func TestShrinkingDetector(t *testing.T) {
 	}
 	oom := fmt.Errorf("detector cuda: allocating 9 MiB on the GPU: OutOfMemory: %w", ErrOutOfMemory)
 
-	plan := &BatchPlan{Chosen: 16, Final: 16}
+	plan := &metrics.BatchPlan{Chosen: 16, Final: 16}
 	lim := &batchLimiter{limit: 16, plan: plan}
 	inner := &fakeDetector{room: 3, err: oom}
 	d := shrinkingDetector{inner, lim}
@@ -146,7 +149,7 @@ func TestShrinkingDetector(t *testing.T) {
 			t.Fatalf("frame %d got %v: results out of place", i, out[i])
 		}
 	}
-	want := []BatchShrink{{16, 8, oom.Error()}, {8, 4, oom.Error()}, {4, 2, oom.Error()}}
+	want := []metrics.BatchShrink{{From: 16, To: 8, Error: oom.Error()}, {From: 8, To: 4, Error: oom.Error()}, {From: 4, To: 2, Error: oom.Error()}}
 	if !reflect.DeepEqual(plan.Shrinks, want) || plan.Final != 2 || lim.get() != 2 {
 		t.Errorf("shrinks %+v final %d, want 16 -> 8 -> 4 -> 2", plan.Shrinks, plan.Final)
 	}
@@ -157,13 +160,13 @@ func TestShrinkingDetector(t *testing.T) {
 	}
 
 	// A device with no room at all: the error, after shrinking to one.
-	plan = &BatchPlan{Chosen: 4, Final: 4}
+	plan = &metrics.BatchPlan{Chosen: 4, Final: 4}
 	d = shrinkingDetector{&fakeDetector{room: 0, err: oom}, &batchLimiter{limit: 4, plan: plan}}
 	if err := d.Detect(frames[:4], out[:4]); !errors.Is(err, ErrOutOfMemory) || plan.Final != 1 {
 		t.Errorf("no room: err %v, final %d; want out of memory at 1", err, plan.Final)
 	}
 	// Any other error is not a reason to shrink.
-	plan = &BatchPlan{Chosen: 4, Final: 4}
+	plan = &metrics.BatchPlan{Chosen: 4, Final: 4}
 	other := errors.New("launch failed")
 	d = shrinkingDetector{&fakeDetector{room: 0, err: other}, &batchLimiter{limit: 4, plan: plan}}
 	if err := d.Detect(frames[:4], out[:4]); err != other || len(plan.Shrinks) != 0 {
@@ -176,8 +179,8 @@ func TestAutoBatchInputs(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	cfg := DefaultConfig()
-	cfg.Batch = BatchAuto
+	cfg := config.DefaultConfig()
+	cfg.Batch = config.BatchAuto
 	cfg.MemoryBudget = 8 << 30
 	cfg.Processes, cfg.Streams = 2, 3
 	in, err := autoBatchInputs(cfg, cascade, 1920, 1080, 320, 180, 320, 900)
@@ -241,7 +244,7 @@ func TestPlanMemoryOnGPU(t *testing.T) {
 	saved := gpuMemory
 	defer func() { gpuMemory = saved }()
 	gpuMemory = func() (int64, int64, error) { return 30 << 30, 32 << 30, nil }
-	cfg := DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Detector, cfg.Processes, cfg.Streams, cfg.Batch = "cuda", 64, 4, 64
 	cfg.ModelMemory = 4 << 30
 	plan, err := planMemory(cfg, cascade, 1920, 1080)
@@ -265,7 +268,7 @@ func TestPlanMemoryOnGPU(t *testing.T) {
 		t.Errorf("plan's 5090: %+v, %v", plan, err)
 	}
 	// On the CPU the estimate is RAM.
-	cfg = DefaultConfig()
+	cfg = config.DefaultConfig()
 	cfg.MemoryBudget = 8 << 30
 	if plan, err = planMemory(cfg, cascade, 1920, 1080); err != nil || plan.BudgetSource != "config" || plan.ProcessBytes != estimateProcessMemory(cfg, 1920, 1080) {
 		t.Errorf("CPU plan %+v, %v", plan, err)

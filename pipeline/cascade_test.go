@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	pigo "github.com/esimov/pigo/core"
+
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // grayFixture loads pigo's sample photo as an 8-bit grey image scaled to
@@ -221,7 +223,7 @@ func TestPicoRegionScanFindsTrackedFace(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	cfg := DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.FullScan = 4
 	cfg.DetectInterval = 2
 	det, err := NewDetector(cfg, data)

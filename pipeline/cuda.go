@@ -20,6 +20,9 @@ import (
 
 	pigo "github.com/esimov/pigo/core"
 	"gorgonia.org/cu"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // Note: the kernel is CUDA C in cuda/pico.cu, compiled to PTX by
@@ -61,14 +64,14 @@ func noteFree() {
 	p.freeMin = min(p.freeMin, free)
 }
 
-func cudaUsage() *GPUMemory {
+func cudaUsage() *metrics.GPUMemory {
 	p := &cudaProcess
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.total == 0 {
 		return nil
 	}
-	return &GPUMemory{Device: p.name, TotalBytes: p.total, FreeAtStartBytes: p.freeAt, FreeMinBytes: p.freeMin, UsedBytes: p.freeAt - p.freeMin}
+	return &metrics.GPUMemory{Device: p.name, TotalBytes: p.total, FreeAtStartBytes: p.freeAt, FreeMinBytes: p.freeMin, UsedBytes: p.freeAt - p.freeMin}
 }
 
 func cudaInit() error {
@@ -136,7 +139,7 @@ func init() { gpuMemory, gpuUsage = gpuMemInfo, cudaUsage }
 // CUDA stream with its own pinned host buffers; clustering runs on the CPU
 // (a few hundred windows per frame, cheaper there than a second kernel).
 type CUDA struct {
-	cfg     Config
+	cfg     config.Config
 	cascade *Cascade
 	stream  cu.Stream
 
@@ -155,7 +158,7 @@ type CUDA struct {
 
 var _ Detector = (*CUDA)(nil)
 
-func newCUDADetector(cfg Config, cascadeData []byte) (Detector, error) {
+func newCUDADetector(cfg config.Config, cascadeData []byte) (Detector, error) {
 	c, err := ParseCascade(cascadeData)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	pigo "github.com/esimov/pigo/core"
+
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // TestCUDAParity runs the kernel on batches of frames and checks, frame by
@@ -26,7 +28,7 @@ func TestCUDAParity(t *testing.T) {
 		img := grayFixture(t, width)
 		// A batch: the photo, and the photo shifted, so frames differ.
 		batch := []Luma{img, shifted(img, 7, 3), shifted(img, -5, 9), img}
-		cfg := DefaultConfig()
+		cfg := config.DefaultConfig()
 		cfg.Detector, cfg.FullScan, cfg.MinFace, cfg.MaxFace = "cuda", 0, 0.1, 1
 		gpu, err := NewDetector(cfg, cascadeData)
 		if err != nil {

@@ -8,6 +8,10 @@ import (
 	"strconv"
 
 	pigo "github.com/esimov/pigo/core"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // Luma is one frame's downscaled luma plane as the detector sees it.
@@ -35,7 +39,7 @@ type Detector interface {
 type Pico struct {
 	cascade *Cascade
 	ref     *pigo.Pigo // non-nil for detector "pigo"
-	cfg     Config
+	cfg     config.Config
 	raw     []pigo.Detection
 	// faces are the last frame's faces in luma pixels (centre row, centre
 	// column, size) and sinceFull the frames since the last full scan.
@@ -59,7 +63,7 @@ func LoadCascade(path string) (*Cascade, []byte, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: cannot read cascade: %w", path, unwrapPathError(err))
+		return nil, nil, fmt.Errorf("%s: cannot read cascade: %w", path, atomicfile.UnwrapPath(err))
 	}
 	c, err := ParseCascade(data)
 	if err != nil {
@@ -74,7 +78,7 @@ func LoadCascade(path string) (*Cascade, []byte, error) {
 // FTBENCH_INJECT_DETECT_OOM=N makes every detector call on more than N
 // frames fail with ErrOutOfMemory, as a device with room for N frames
 // would: the fault-injection hook the batch = "auto" tests use.
-func NewDetector(cfg Config, cascadeData []byte) (Detector, error) {
+func NewDetector(cfg config.Config, cascadeData []byte) (Detector, error) {
 	d, err := newDetector(cfg, cascadeData)
 	if err != nil {
 		return nil, err
@@ -102,7 +106,7 @@ func (d oomInjector) Detect(frames []Luma, out [][]Detection) error {
 	return d.Detector.Detect(frames, out)
 }
 
-func newDetector(cfg Config, cascadeData []byte) (Detector, error) {
+func newDetector(cfg config.Config, cascadeData []byte) (Detector, error) {
 	if cfg.Detector == "cuda" {
 		return newCUDADetector(cfg, cascadeData)
 	}
@@ -146,7 +150,7 @@ func (p *Pico) DetectNext(f Luma, first bool, out []Detection) []Detection {
 }
 
 // windowRange returns the smallest and largest window sizes searched.
-func windowRange(cfg Config, w, h int) (int, int) {
+func windowRange(cfg config.Config, w, h int) (int, int) {
 	short := min(w, h)
 	minSize := max(int(cfg.MinFace*float64(short)), 8)
 	maxSize := max(int(cfg.MaxFace*float64(short)), minSize)
@@ -184,7 +188,7 @@ func (p *Pico) detectOne(f Luma, out []Detection) []Detection {
 // keepFaces turns raw windows into faces: pigo's clustering, overlap
 // suppression and the score threshold. Every backend ends this way, so
 // they differ only in how they find the windows.
-func keepFaces(cfg Config, raw, dst []pigo.Detection) []pigo.Detection {
+func keepFaces(cfg config.Config, raw, dst []pigo.Detection) []pigo.Detection {
 	for _, d := range suppressOverlaps(clusterer.ClusterDetections(raw, cfg.ClusterIoU)) {
 		if float64(d.Q) >= cfg.MinScore {
 			dst = append(dst, d)
@@ -269,22 +273,7 @@ var gpuMemory func() (free, total int64, err error)
 
 // gpuUsage returns what the driver says of this process's device memory;
 // nil when this build has no CUDA or the process has not used the GPU.
-var gpuUsage func() *GPUMemory
-
-// GPUMemory is the device memory as the CUDA driver reports it to this
-// process (NVML's per-process figure is the sampler's, in the results).
-type GPUMemory struct {
-	Device     string `json:"device"`
-	TotalBytes int64  `json:"total_bytes"`
-	// FreeAtStartBytes is the device's free memory once this process's
-	// context and kernel were loaded; FreeMinBytes the least free after
-	// its detector buffers were allocated. UsedBytes, their difference,
-	// is what its detectors took (plus what other processes took
-	// meanwhile: the driver reports the device, not the process).
-	FreeAtStartBytes int64 `json:"free_at_start_bytes"`
-	FreeMinBytes     int64 `json:"free_min_bytes"`
-	UsedBytes        int64 `json:"used_bytes"`
-}
+var gpuUsage func() *metrics.GPUMemory
 
 // clusterer holds pigo's clustering, which reads no cascade state.
 var clusterer = pigo.NewPigo()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/internal/testutil"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // FuzzParseConfig feeds arbitrary text to the config parser. It must never
@@ -20,7 +21,7 @@ import (
 // of WriteTOML, which sweeps use to hand each trial its config), and
 // encodes as JSON (metrics.json and results.jsonl carry it).
 func FuzzParseConfig(f *testing.F) {
-	f.Add(DefaultConfig().WriteTOML("ftbench run --print-config"))
+	f.Add(config.DefaultConfig().WriteTOML("ftbench run --print-config"))
 	specs, _ := filepath.Glob("../sweeps/*.toml")
 	for _, file := range specs {
 		if data, err := os.ReadFile(file); err == nil {
@@ -36,8 +37,8 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		defer testutil.Watchdog(10*time.Second, "ParseConfig")()
-		cfg, err := ParseConfig(data, "fuzz.toml")
+		defer testutil.Watchdog(10*time.Second, "config.ParseConfig")()
+		cfg, err := config.ParseConfig(data, "fuzz.toml")
 		if err != nil {
 			if msg := err.Error(); !strings.HasPrefix(msg, "fuzz.toml") || strings.Contains(msg, "\n") {
 				t.Fatalf("error is not one line naming the file: %q", msg)
@@ -48,7 +49,7 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("accepted config does not validate: %v", err)
 		}
 		text := cfg.WriteTOML("fuzz")
-		back, err := ParseConfig(text, "written.toml")
+		back, err := config.ParseConfig(text, "written.toml")
 		if err != nil {
 			t.Fatalf("WriteTOML output does not parse: %v\n%s", err, text)
 		}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
 )
 
 // GroundTruth holds the true face boxes of a video, frame by frame.
@@ -33,7 +35,7 @@ const maxGTFrames = 10_000_000
 func LoadGroundTruth(path string) (*GroundTruth, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read ground truth: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: cannot read ground truth: %w", path, atomicfile.UnwrapPath(err))
 	}
 	defer f.Close()
 	return ParseGroundTruth(f, path)

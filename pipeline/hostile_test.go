@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // hostileTimeout bounds one hostile run; a run that takes longer is a hang.
@@ -68,12 +70,12 @@ const (
 func runHostile(t *testing.T, input string, want hostileOutcome) {
 	t.Helper()
 	dir := t.TempDir()
-	opt := pipeline.Options{Input: input, Output: filepath.Join(dir, "out.mp4"), Config: pipeline.DefaultConfig(),
+	opt := pipeline.Options{Input: input, Output: filepath.Join(dir, "out.mp4"), Config: config.DefaultConfig(),
 		TracksPath: filepath.Join(dir, "tracks.json")}
 	ctx, cancel := context.WithTimeout(context.Background(), hostileTimeout)
 	defer cancel()
 	type result struct {
-		m   *pipeline.Metrics
+		m   *metrics.Metrics
 		err error
 	}
 	done := make(chan result, 1)

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 
 	"github.com/asticode/go-astiav"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // packetReader reads one stream's packets from a file.
@@ -71,7 +74,7 @@ func (r *packetReader) close() {
 
 // joinSegments writes the encoded parts, in order and without re-encoding,
 // with the input's audio copied, to opt.Output (through a temporary file).
-func joinSegments(opt Options, parts []string, m *Metrics) error {
+func joinSegments(opt Options, parts []string, m *metrics.Metrics) error {
 	first, err := openPacketReader(parts[0], astiav.MediaTypeVideo)
 	if err != nil {
 		return err
@@ -118,7 +121,7 @@ func joinSegments(opt Options, parts []string, m *Metrics) error {
 	}
 	f, err := os.CreateTemp(filepath.Dir(opt.Output), "."+filepath.Base(opt.Output)+".tmp*"+filepath.Ext(opt.Output))
 	if err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", opt.Output, unwrapPathError(err))
+		return fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))
 	}
 	tmp := f.Name()
 	f.Close()
@@ -221,7 +224,7 @@ func joinSegments(opt Options, parts []string, m *Metrics) error {
 		return writeErr(err)
 	}
 	if err := os.Rename(tmp, opt.Output); err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", opt.Output, unwrapPathError(err))
+		return fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))
 	}
 	ok = true
 	return nil

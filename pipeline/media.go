@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/asticode/go-astiav"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // source demuxes and decodes the input's video stream and hands over its
@@ -42,7 +45,7 @@ type source struct {
 // and otherwise on the CPU, with the reason in s.hwNote.
 func openSource(path string, threads int, hwaccel string) (*source, error) {
 	if st, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: %w", path, atomicfile.UnwrapPath(err))
 	} else if st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory, not a video", path)
 	}
@@ -90,7 +93,7 @@ func openSource(path string, threads int, hwaccel string) (*source, error) {
 	s.dec.SetTimeBase(s.video.TimeBase())
 	s.dec.SetThreadCount(threads)
 	s.dec.SetThreadType(astiav.ThreadTypeFrame)
-	if hwaccel == HWAccelCUDA {
+	if hwaccel == config.HWAccelCUDA {
 		s.setupCUDA(codec)
 	}
 	if err := s.dec.Open(codec, nil); err != nil {
@@ -125,16 +128,10 @@ func openSource(path string, threads int, hwaccel string) (*source, error) {
 // hwaccel says where this source decodes: "cuda" or "none".
 func (s *source) hwaccel() string {
 	if s.hwFmt != astiav.PixelFormatNone {
-		return HWAccelCUDA
+		return config.HWAccelCUDA
 	}
-	return HWAccelNone
+	return config.HWAccelNone
 }
-
-// HWAccel values.
-const (
-	HWAccelNone = "none"
-	HWAccelCUDA = "cuda"
-)
 
 // setupCUDA asks the decoder to decode on the GPU through FFmpeg's CUDA
 // hwaccel (NVDEC), before it opens. When the codec, the stream or the
@@ -305,10 +302,10 @@ type sink struct {
 	encodeSeconds float64
 }
 
-func openSink(path string, src *source, cfg Config, w, h int, pf astiav.PixelFormat, audio bool) (*sink, error) {
+func openSink(path string, src *source, cfg config.Config, w, h int, pf astiav.PixelFormat, audio bool) (*sink, error) {
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("%s: output folder: %w", dir, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: output folder: %w", dir, atomicfile.UnwrapPath(err))
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("%s: output folder is not a directory", dir)
 	}
@@ -371,7 +368,7 @@ func openSink(path string, src *source, cfg Config, w, h int, pf astiav.PixelFor
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*"+filepath.Ext(path))
 	if err != nil {
 		k.close()
-		return nil, fmt.Errorf("%s: cannot write output: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: cannot write output: %w", path, atomicfile.UnwrapPath(err))
 	}
 	k.tmp = f.Name()
 	f.Close()
@@ -450,7 +447,7 @@ func (k *sink) commit() error {
 	}
 	k.io = nil
 	if err := os.Rename(k.tmp, k.path); err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", k.path, unwrapPathError(err))
+		return fmt.Errorf("%s: cannot write output: %w", k.path, atomicfile.UnwrapPath(err))
 	}
 	k.tmp = ""
 	return nil

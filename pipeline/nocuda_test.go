@@ -2,7 +2,11 @@
 
 package pipeline
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+)
 
 // TestCUDAParity stands in for the GPU parity test (cuda_test.go) in
 // builds without CUDA; TestKernelReferenceMatchesCascade tests the
@@ -12,7 +16,7 @@ func TestCUDAParity(t *testing.T) {
 }
 
 func TestCUDADetectorRefusesWithoutCUDA(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Detector = "cuda"
 	_, data, err := LoadCascade("")
 	if err != nil {

@@ -15,7 +15,10 @@ import (
 	"testing"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/fixtures/catalog"
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // TestMain lets the test binary act as a segment worker, so the parallel
@@ -45,7 +48,7 @@ func testClip(t *testing.T, name string) fixtures.Clip {
 		}
 		clipDir = d
 	})
-	spec, ok := fixtures.Lookup(name)
+	spec, ok := catalog.Lookup(name)
 	if !ok {
 		t.Fatalf("no fixture %s", name)
 	}
@@ -57,15 +60,15 @@ func testClip(t *testing.T, name string) fixtures.Clip {
 }
 
 type runResult struct {
-	m      *pipeline.Metrics
+	m      *metrics.Metrics
 	tracks *pipeline.TracksFile
 	out    string
 }
 
-func runWith(t *testing.T, clip fixtures.Clip, edit func(*pipeline.Config)) runResult {
+func runWith(t *testing.T, clip fixtures.Clip, edit func(*config.Config)) runResult {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	edit(&cfg)
 	opt := pipeline.Options{Input: clip.Video, Output: filepath.Join(dir, "out.mp4"), Config: cfg,
 		GroundTruth: clip.GroundTruth, TracksPath: filepath.Join(dir, "tracks.json"), WorkerCommand: []string{os.Args[0]}}
@@ -112,7 +115,7 @@ func TestSegmentWorkersJoinSeamlessly(t *testing.T) {
 	var base runResult
 	for _, n := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("processes=%d", n), func(t *testing.T) {
-			r := runWith(t, clip, func(c *pipeline.Config) {
+			r := runWith(t, clip, func(c *config.Config) {
 				c.Processes = n
 				c.Segments = n
 				c.EncodeWorkers = min(n, 2)
@@ -139,7 +142,7 @@ func TestSegmentWorkersJoinSeamlessly(t *testing.T) {
 			if len(seen) != 2 {
 				t.Errorf("track ids %v, want the two faces' ids only", seen)
 			}
-			maxStep := pipeline.DefaultConfig().ReframeMaxSpeed*float64(r.m.CropWidth)/r.m.InputFPS + 2
+			maxStep := config.DefaultConfig().ReframeMaxSpeed*float64(r.m.CropWidth)/r.m.InputFPS + 2
 			for i := 1; i < len(r.tracks.Frames); i++ {
 				a, b := r.tracks.Frames[i-1].Crop, r.tracks.Frames[i].Crop
 				if d := math.Hypot(float64(b.X-a.X), float64(b.Y-a.Y)); d > maxStep {
@@ -172,7 +175,7 @@ func TestStreamsDoNotChangeDetections(t *testing.T) {
 	clip := testClip(t, "face_360p")
 	var want []pipeline.FrameRecord
 	for _, s := range []int{1, 2, 4} {
-		r := runWith(t, clip, func(c *pipeline.Config) { c.Streams = s; c.Batch = 4 })
+		r := runWith(t, clip, func(c *config.Config) { c.Streams = s; c.Batch = 4 })
 		if want == nil {
 			want = r.tracks.Frames
 			continue
@@ -191,7 +194,7 @@ func TestStreamsDoNotChangeDetections(t *testing.T) {
 func TestOutOfMemoryBacksOff(t *testing.T) {
 	clip := testClip(t, "face_360p")
 	t.Setenv("FTBENCH_INJECT_OOM", "0,2")
-	r := runWith(t, clip, func(c *pipeline.Config) {
+	r := runWith(t, clip, func(c *config.Config) {
 		c.Processes = 3
 		c.Segments = 3
 		c.MemoryBudget = 64 << 30
@@ -225,7 +228,7 @@ func TestOutOfMemoryBacksOff(t *testing.T) {
 func TestWorkerFailureLeavesNothing(t *testing.T) {
 	clip := testClip(t, "face_360p")
 	dir := t.TempDir()
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Processes, cfg.Segments, cfg.MemoryBudget = 2, 2, 64<<30
 	opt := pipeline.Options{Input: clip.Video, Output: filepath.Join(dir, "out.mp4"), Config: cfg,
 		TracksPath: filepath.Join(dir, "tracks.json"), WorkerCommand: []string{"/bin/false"}}
@@ -245,7 +248,7 @@ func TestWorkerFailureLeavesNothing(t *testing.T) {
 // slices are reused.
 func BenchmarkRun(b *testing.B) {
 	dir := b.TempDir()
-	spec, _ := fixtures.Lookup("face_360p")
+	spec, _ := catalog.Lookup("face_360p")
 	spec.Audio = false
 	spec.Name, spec.Frames = "face_360p_6s", 180
 	short, err := fixtures.Generate(spec, dir)
@@ -261,7 +264,7 @@ func BenchmarkRun(b *testing.B) {
 	measure := func(clip fixtures.Clip) (mallocs, bytes uint64, frames int) {
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
-		m, err := pipeline.Run(context.Background(), pipeline.Options{Input: clip.Video, Output: out, Config: pipeline.DefaultConfig()})
+		m, err := pipeline.Run(context.Background(), pipeline.Options{Input: clip.Video, Output: out, Config: config.DefaultConfig()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -292,8 +295,8 @@ func TestBatchAutoShrinksOnOutOfMemory(t *testing.T) {
 	clip := testClip(t, "face_360p")
 	t.Setenv("FTBENCH_INJECT_DETECT_OOM", "3")
 	for _, procs := range []int{1, 2} {
-		r := runWith(t, clip, func(c *pipeline.Config) {
-			c.Batch = pipeline.BatchAuto
+		r := runWith(t, clip, func(c *config.Config) {
+			c.Batch = config.BatchAuto
 			c.Processes = procs
 			c.MemoryBudget = 64 << 30
 		})
@@ -304,7 +307,7 @@ func TestBatchAutoShrinksOnOutOfMemory(t *testing.T) {
 		if p.Chosen <= 3 || p.Final > 3 || p.Final < 1 || len(p.Shrinks) == 0 || !strings.Contains(p.Shrinks[0].Error, "out of memory") {
 			t.Errorf("processes=%d: plan %+v, want a batch > 3 halved to <= 3", procs, p)
 		}
-		if r.m.Config.Batch != pipeline.BatchAuto {
+		if r.m.Config.Batch != config.BatchAuto {
 			t.Errorf("processes=%d: metrics config batch %v, want auto (the plan holds the chosen one)", procs, r.m.Config.Batch)
 		}
 		if got := framePts(t, r.out); len(got) != clip.Frames {
@@ -319,7 +322,7 @@ func TestBatchAutoShrinksOnOutOfMemory(t *testing.T) {
 		}
 	}
 
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Batch = 16
 	dir := t.TempDir()
 	_, err := pipeline.Run(context.Background(), pipeline.Options{Input: clip.Video, Output: filepath.Join(dir, "out.mp4"), Config: cfg})
@@ -346,10 +349,10 @@ func TestNV12FramesEncodeAsIs(t *testing.T) {
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", clip.Video, "-pix_fmt", "nv12", "-c:v", "rawvideo", "-an", nv12).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
-	a := runWith(t, clip, func(c *pipeline.Config) {})
+	a := runWith(t, clip, func(c *config.Config) {})
 	nclip := clip
 	nclip.Video = nv12
-	b := runWith(t, nclip, func(c *pipeline.Config) {})
+	b := runWith(t, nclip, func(c *config.Config) {})
 	if !strings.Contains(b.m.Decoder, "nv12") {
 		t.Fatalf("decoder %q: the input did not decode as NV12", b.m.Decoder)
 	}
@@ -382,7 +385,7 @@ func TestNV12FramesEncodeAsIs(t *testing.T) {
 // from NVDEC and the run is as complete as on the CPU.
 func TestHWAccelCUDA(t *testing.T) {
 	clip := testClip(t, "face_360p")
-	r := runWith(t, clip, func(c *pipeline.Config) { c.HWAccel = pipeline.HWAccelCUDA })
+	r := runWith(t, clip, func(c *config.Config) { c.HWAccel = config.HWAccelCUDA })
 	switch r.m.DecodeHWAccel {
 	case "cuda":
 		t.Log("decoded with NVDEC")
@@ -401,7 +404,7 @@ func TestHWAccelCUDA(t *testing.T) {
 		t.Errorf("quality %+v", r.m.Quality)
 	}
 	// Segment workers carry the decision and the note to the run's metrics.
-	r = runWith(t, clip, func(c *pipeline.Config) { c.HWAccel = pipeline.HWAccelCUDA; c.EncodeWorkers = 2 })
+	r = runWith(t, clip, func(c *config.Config) { c.HWAccel = config.HWAccelCUDA; c.EncodeWorkers = 2 })
 	if r.m.DecodeHWAccel == "" || r.m.DecodeHWAccel == "none" && len(r.m.Notes) == 0 {
 		t.Errorf("phased run: decode_hwaccel %q, notes %q", r.m.DecodeHWAccel, r.m.Notes)
 	}

@@ -7,32 +7,17 @@ import (
 	"os"
 	"strconv"
 	"strings"
-)
 
-// MemoryPlan is the memory planner's arithmetic for one run: the plan's
-// "(32 - 4 - 2) / 2 = 13 concurrent GPU processes", with the budget, the
-// model counted once, the margin kept free and each process's share.
-type MemoryPlan struct {
-	BudgetBytes  int64  `json:"budget_bytes"`
-	BudgetSource string `json:"budget_source"` // "config", "MemAvailable", "VRAM"
-	ModelBytes   int64  `json:"model_bytes"`
-	MarginBytes  int64  `json:"margin_bytes"`
-	ProcessBytes int64  `json:"process_bytes"`
-	// ProcessSource says where ProcessBytes came from: "config"
-	// (process_memory) or the estimate used.
-	ProcessSource string `json:"process_source,omitempty"`
-	MaxProcesses  int    `json:"max_processes"`
-	Requested     int    `json:"requested"`
-	Planned       int    `json:"planned"`
-	Note          string `json:"note,omitempty"`
-}
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+)
 
 // PlanProcesses computes the largest process count that fits in budget:
 // floor((budget - model - margin) / perProcess), at least 1, and the count
 // to run for a request of requested processes. With clamp false a request
 // beyond the plan is an error.
-func PlanProcesses(budget, model, margin, perProcess int64, requested int, clamp bool) (MemoryPlan, error) {
-	p := MemoryPlan{BudgetBytes: budget, ModelBytes: model, MarginBytes: margin, ProcessBytes: perProcess, Requested: requested}
+func PlanProcesses(budget, model, margin, perProcess int64, requested int, clamp bool) (metrics.MemoryPlan, error) {
+	p := metrics.MemoryPlan{BudgetBytes: budget, ModelBytes: model, MarginBytes: margin, ProcessBytes: perProcess, Requested: requested}
 	free := budget - model - margin
 	if perProcess <= 0 {
 		perProcess = 1
@@ -44,7 +29,7 @@ func PlanProcesses(budget, model, margin, perProcess int64, requested int, clamp
 			requested, FormatBytes(model+margin+int64(requested)*perProcess), p.MaxProcesses,
 			FormatBytes(budget), FormatBytes(model), FormatBytes(margin), FormatBytes(perProcess))
 		if !clamp {
-			return p, &FieldError{Key: "processes", Msg: msg + " (set clamp_processes = true to run with fewer)"}
+			return p, &config.FieldError{Key: "processes", Msg: msg + " (set clamp_processes = true to run with fewer)"}
 		}
 		p.Planned = p.MaxProcesses
 		p.Note = msg + fmt.Sprintf("; running %d", p.Planned)
@@ -73,7 +58,7 @@ func BackOff(n int) int {
 // (decoded frames in flight, 1.5 bytes a pixel in 4:2:0), its decoder's own
 // reference frames, the detector's luma planes and a fixed base for the
 // code, the cascade and FFmpeg's contexts.
-func estimateProcessMemory(cfg Config, w, h int) int64 {
+func estimateProcessMemory(cfg config.Config, w, h int) int64 {
 	base, perBatchFrame := processMemoryTerms(cfg, w, h)
 	return base + int64(cfg.Batch.Max(1))*perBatchFrame
 }
@@ -83,7 +68,7 @@ func estimateProcessMemory(cfg Config, w, h int) int64 {
 // batch x detect_interval + 16 decoded frames in flight, each counted twice
 // (the frame and the decoder's or encoder's copy), and 32 frames of
 // decoder references.
-func processMemoryTerms(cfg Config, w, h int) (base, perBatchFrame int64) {
+func processMemoryTerms(cfg config.Config, w, h int) (base, perBatchFrame int64) {
 	frame := decodedFrameBytes(w, h)
 	return processMemoryBase + (2*16+32)*frame, 2 * int64(cfg.Streams+3) * int64(cfg.DetectInterval) * frame
 }
@@ -102,7 +87,7 @@ const cudaContextBytes = 525 << 20
 // estimateGPUProcessMemory estimates one worker's VRAM: its CUDA context
 // and, per stream, a batch of detector images and window scores (batch =
 // "auto" counts one frame: it sizes itself into what is left).
-func estimateGPUProcessMemory(cfg Config, cascade []byte, w, h int) (int64, error) {
+func estimateGPUProcessMemory(cfg config.Config, cascade []byte, w, h int) (int64, error) {
 	dw, dh := detectSize(cfg, w, h)
 	perFrame, err := gpuFrameBytes(cfg, cascade, dw, dh, lumaStride(dw))
 	if err != nil {

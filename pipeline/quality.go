@@ -1,41 +1,16 @@
 package pipeline
 
-import "slices"
+import (
+	"slices"
 
-// Quality measures how well a run found and followed faces against ground
-// truth.
-//
-// Note: a ratio whose denominator is zero is never NaN (JSON cannot carry
-// it) and never vacuously perfect where that could hide a mismatch between
-// video and ground truth: HitRate and Recall are 0 when there is nothing to
-// count. Precision with no detections is 1 when there were no ground-truth
-// boxes either (nothing claimed, nothing missed) and 0 otherwise. The counts
-// beside the ratios say which case applies.
-type Quality struct {
-	// HitRate is the fraction of ground-truth frames (frames passed to Add
-	// that have at least one box) whose primary-face centre lies inside a
-	// ground-truth box.
-	HitRate float64 `json:"hit_rate"`
-	// Recall is, over frames where the detector ran, the fraction of
-	// ground-truth boxes matched by a detection with IoU >= the threshold.
-	Recall float64 `json:"recall"`
-	// Precision is, over the same frames, the fraction of detections
-	// matched to a ground-truth box.
-	Precision      float64 `json:"precision"`
-	GTFrames       int     `json:"gt_frames"`       // frames with at least one ground-truth box
-	Hits           int     `json:"hits"`            // of those, frames whose primary face hit a box
-	DetectedFrames int     `json:"detected_frames"` // frames within the ground truth where the detector ran
-	GTBoxes        int     `json:"gt_boxes"`        // ground-truth boxes on detected frames
-	Detections     int     `json:"detections"`      // detections on detected frames
-	Matches        int     `json:"matches"`         // one-to-one detection/ground-truth matches
-	IoU            float64 `json:"iou_threshold"`
-}
+	"github.com/ftbench/ftbench/pipeline/metrics"
+)
 
-// QualityCounter accumulates Quality frame by frame. It is not safe for
+// QualityCounter accumulates metrics.Quality frame by frame. It is not safe for
 // concurrent use.
 type QualityCounter struct {
 	gt    *GroundTruth
-	q     Quality
+	q     metrics.Quality
 	pairs []boxPair // scratch for matching
 	used  []bool    // scratch: ground-truth boxes already matched
 }
@@ -44,7 +19,7 @@ type QualityCounter struct {
 // ground-truth boxes when their IoU is at least iou (and above 0). A nil gt
 // counts nothing.
 func NewQualityCounter(gt *GroundTruth, iou float64) *QualityCounter {
-	return &QualityCounter{gt: gt, q: Quality{IoU: iou}}
+	return &QualityCounter{gt: gt, q: metrics.Quality{IoU: iou}}
 }
 
 // Add counts one frame; call it once per frame. primary is the primary
@@ -110,7 +85,7 @@ func anyBoxContains(boxes []Box, x, y float64) bool {
 }
 
 // Result returns the quality counted so far.
-func (q *QualityCounter) Result() Quality {
+func (q *QualityCounter) Result() metrics.Quality {
 	r := q.q
 	r.HitRate = qualityRatio(r.Hits, r.GTFrames)
 	r.Recall = qualityRatio(r.Matches, r.GTBoxes)

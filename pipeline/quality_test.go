@@ -3,6 +3,8 @@ package pipeline
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 func TestQualityCounter(t *testing.T) {
@@ -24,7 +26,7 @@ func TestQualityCounter(t *testing.T) {
 		gt     *GroundTruth
 		iou    float64
 		frames []frame
-		want   Quality
+		want   metrics.Quality
 	}{
 		{
 			name: "perfect",
@@ -35,7 +37,7 @@ func TestQualityCounter(t *testing.T) {
 				{2, nil, nil, true},
 				{3, &a, []Detection{det(a)}, true},
 			},
-			want: Quality{HitRate: 1, Recall: 1, Precision: 1, GTFrames: 3, Hits: 3, DetectedFrames: 4, GTBoxes: 4, Detections: 4, Matches: 4, IoU: 0.5},
+			want: metrics.Quality{HitRate: 1, Recall: 1, Precision: 1, GTFrames: 3, Hits: 3, DetectedFrames: 4, GTBoxes: 4, Detections: 4, Matches: 4, IoU: 0.5},
 		},
 		{
 			name: "primary missing or off the face",
@@ -46,7 +48,7 @@ func TestQualityCounter(t *testing.T) {
 				{2, &a, nil, false}, // no face in the ground truth: not counted
 				{3, &Box{X: 120, Y: 120, W: 60, H: 60}, nil, false}, // centre inside a
 			},
-			want: Quality{HitRate: 1.0 / 3, Precision: 1, GTFrames: 3, Hits: 1, IoU: 0.5},
+			want: metrics.Quality{HitRate: 1.0 / 3, Precision: 1, GTFrames: 3, Hits: 1, IoU: 0.5},
 		},
 		{
 			name: "frames outside the ground truth are ignored",
@@ -57,7 +59,7 @@ func TestQualityCounter(t *testing.T) {
 				{4, &a, []Detection{det(a)}, true},
 				{100, &a, []Detection{det(b)}, true},
 			},
-			want: Quality{HitRate: 1, Recall: 1, Precision: 1, GTFrames: 1, Hits: 1, DetectedFrames: 1, GTBoxes: 1, Detections: 1, Matches: 1, IoU: 0.5},
+			want: metrics.Quality{HitRate: 1, Recall: 1, Precision: 1, GTFrames: 1, Hits: 1, DetectedFrames: 1, GTBoxes: 1, Detections: 1, Matches: 1, IoU: 0.5},
 		},
 		{
 			name: "only frames the detector ran on count for recall and precision",
@@ -68,7 +70,7 @@ func TestQualityCounter(t *testing.T) {
 				{2, nil, nil, true},
 				{3, &a, nil, false},
 			},
-			want: Quality{HitRate: 1, Recall: 1, Precision: 1, GTFrames: 3, Hits: 3, DetectedFrames: 2, GTBoxes: 1, Detections: 1, Matches: 1, IoU: 0.5},
+			want: metrics.Quality{HitRate: 1, Recall: 1, Precision: 1, GTFrames: 3, Hits: 3, DetectedFrames: 2, GTBoxes: 1, Detections: 1, Matches: 1, IoU: 0.5},
 		},
 		{
 			name: "false positive and a miss",
@@ -77,7 +79,7 @@ func TestQualityCounter(t *testing.T) {
 				{1, &a, []Detection{det(a)}, true},                            // b missed
 				{2, nil, []Detection{det(Box{X: 0, Y: 0, W: 9, H: 9})}, true}, // nothing there
 			},
-			want: Quality{HitRate: 1, Recall: 0.5, Precision: 0.5, GTFrames: 1, Hits: 1, DetectedFrames: 2, GTBoxes: 2, Detections: 2, Matches: 1, IoU: 0.5},
+			want: metrics.Quality{HitRate: 1, Recall: 0.5, Precision: 0.5, GTFrames: 1, Hits: 1, DetectedFrames: 2, GTBoxes: 2, Detections: 2, Matches: 1, IoU: 0.5},
 		},
 		{
 			name: "iou threshold",
@@ -86,7 +88,7 @@ func TestQualityCounter(t *testing.T) {
 				{0, nil, []Detection{det(shift(a, 20))}, true}, // IoU 30/70 < 0.5
 				{3, nil, []Detection{det(shift(a, 10))}, true}, // IoU 40/60 >= 0.5
 			},
-			want: Quality{Recall: 0.5, Precision: 0.5, GTFrames: 2, DetectedFrames: 2, GTBoxes: 2, Detections: 2, Matches: 1, IoU: 0.5},
+			want: metrics.Quality{Recall: 0.5, Precision: 0.5, GTFrames: 2, DetectedFrames: 2, GTBoxes: 2, Detections: 2, Matches: 1, IoU: 0.5},
 		},
 		{
 			name: "zero threshold still needs overlap",
@@ -94,7 +96,7 @@ func TestQualityCounter(t *testing.T) {
 			frames: []frame{
 				{0, nil, []Detection{det(shift(a, 60))}, true},
 			},
-			want: Quality{Precision: 0, GTFrames: 1, DetectedFrames: 1, GTBoxes: 1, Detections: 1, IoU: 0},
+			want: metrics.Quality{Precision: 0, GTFrames: 1, DetectedFrames: 1, GTBoxes: 1, Detections: 1, IoU: 0},
 		},
 		{
 			name: "best pairs first",
@@ -104,7 +106,7 @@ func TestQualityCounter(t *testing.T) {
 				det(Box{X: 30, Y: 0, W: 100, H: 100}), // IoU 70/130 with the first box, 80/120 with the second
 				det(Box{X: 0, Y: 0, W: 100, H: 100}),  // exactly the first box
 			}, true}},
-			want: Quality{Recall: 1, Precision: 1, GTFrames: 1, DetectedFrames: 1, GTBoxes: 2, Detections: 2, Matches: 2, IoU: 0.5},
+			want: metrics.Quality{Recall: 1, Precision: 1, GTFrames: 1, DetectedFrames: 1, GTBoxes: 2, Detections: 2, Matches: 2, IoU: 0.5},
 		},
 		{
 			name: "duplicate detections match once",
@@ -112,7 +114,7 @@ func TestQualityCounter(t *testing.T) {
 			frames: []frame{
 				{0, nil, []Detection{det(a), det(a), det(shift(a, 2))}, true},
 			},
-			want: Quality{Recall: 1, Precision: 1.0 / 3, GTFrames: 1, DetectedFrames: 1, GTBoxes: 1, Detections: 3, Matches: 1, IoU: 0.5},
+			want: metrics.Quality{Recall: 1, Precision: 1.0 / 3, GTFrames: 1, DetectedFrames: 1, GTBoxes: 1, Detections: 3, Matches: 1, IoU: 0.5},
 		},
 		{
 			name: "no ground-truth boxes and no detections",
@@ -121,7 +123,7 @@ func TestQualityCounter(t *testing.T) {
 			frames: []frame{
 				{0, nil, nil, true}, {1, nil, nil, true}, {2, nil, nil, true},
 			},
-			want: Quality{HitRate: 0, Recall: 0, Precision: 1, DetectedFrames: 3, IoU: 0.5},
+			want: metrics.Quality{HitRate: 0, Recall: 0, Precision: 1, DetectedFrames: 3, IoU: 0.5},
 		},
 		{
 			name: "detections without ground-truth boxes",
@@ -130,7 +132,7 @@ func TestQualityCounter(t *testing.T) {
 			frames: []frame{
 				{0, &a, []Detection{det(a)}, true},
 			},
-			want: Quality{Precision: 0, DetectedFrames: 1, Detections: 1, IoU: 0.5},
+			want: metrics.Quality{Precision: 0, DetectedFrames: 1, Detections: 1, IoU: 0.5},
 		},
 		{
 			name: "ground truth but no detections",
@@ -138,7 +140,7 @@ func TestQualityCounter(t *testing.T) {
 			frames: []frame{
 				{0, nil, nil, true}, {1, nil, nil, true},
 			},
-			want: Quality{Recall: 0, Precision: 0, GTFrames: 2, DetectedFrames: 2, GTBoxes: 3, IoU: 0.5},
+			want: metrics.Quality{Recall: 0, Precision: 0, GTFrames: 2, DetectedFrames: 2, GTBoxes: 3, IoU: 0.5},
 		},
 		{
 			name: "nil ground truth counts nothing",
@@ -146,12 +148,12 @@ func TestQualityCounter(t *testing.T) {
 			frames: []frame{
 				{0, &a, []Detection{det(a)}, true},
 			},
-			want: Quality{Precision: 1, IoU: 0.5},
+			want: metrics.Quality{Precision: 1, IoU: 0.5},
 		},
 		{
 			name: "nothing added",
 			gt:   gt, iou: 0.5,
-			want: Quality{Precision: 1, IoU: 0.5},
+			want: metrics.Quality{Precision: 1, IoU: 0.5},
 		},
 	}
 	for _, tt := range tests {

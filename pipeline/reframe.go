@@ -1,9 +1,13 @@
 package pipeline
 
-import "math"
+import (
+	"math"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+)
 
 // ReframeConfig holds the reframer's tunables; ReframeConfigFrom fills it
-// from the aspect and reframe_* keys of a Config.
+// from the aspect and reframe_* keys of a config.Config.
 type ReframeConfig struct {
 	AspectW, AspectH int     // crop aspect ratio W:H
 	Smoothing        float64 // time constant of the crop centre's filter, seconds; 0 = follow exactly
@@ -16,10 +20,10 @@ type ReframeConfig struct {
 const defaultReframeFPS = 30
 
 // ReframeConfigFrom returns the reframer settings of c for a video of the
-// given frame rate. An aspect that ParseAspect rejects (Config.Validate
+// given frame rate. An aspect that config.ParseAspect rejects (config.Config.Validate
 // reports it) falls back to 9:16.
-func ReframeConfigFrom(c Config, fps float64) ReframeConfig {
-	w, h, err := ParseAspect(c.Aspect)
+func ReframeConfigFrom(c config.Config, fps float64) ReframeConfig {
+	w, h, err := config.ParseAspect(c.Aspect)
 	if err != nil {
 		w, h = 9, 16
 	}

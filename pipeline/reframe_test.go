@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 func testReframeConfig() ReframeConfig {
@@ -64,7 +66,7 @@ func TestReframeConfigFrom(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := DefaultConfig()
+			c := config.DefaultConfig()
 			c.Aspect = tt.aspect
 			got := ReframeConfigFrom(c, 25)
 			want := ReframeConfig{AspectW: tt.wantW, AspectH: tt.wantH, Smoothing: c.ReframeSmoothing,

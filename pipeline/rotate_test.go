@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // TestRotatedStreamIsTurnedUpright checks that a stream whose display
@@ -32,7 +33,7 @@ func TestRotatedStreamIsTurnedUpright(t *testing.T) {
 	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", rotated, "-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "8", ref).CombinedOutput(); err != nil {
 		t.Fatalf("autorotating with the CLI: %v: %s", err, out)
 	}
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Preset, cfg.CRF, cfg.CopyAudio = "ultrafast", 8, false
 	out := filepath.Join(dir, "out.mp4")
 	m, err := pipeline.Run(context.Background(), pipeline.Options{Input: rotated, Output: out, Config: cfg})

@@ -13,14 +13,17 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // Options describes one pipeline run.
 type Options struct {
 	Input       string
 	Output      string // the reframed video; required
-	Config      Config
-	GroundTruth string // optional: ground-truth file for Metrics.Quality
+	Config      config.Config
+	GroundTruth string // optional: ground-truth file for metrics.Metrics.Quality
 	TracksPath  string // optional: per-frame detections, tracks and crops as JSON
 	// Progress, when set, is called from the pipeline at most a few times a
 	// second with the frames done, the frames expected (0 if unknown) and
@@ -36,7 +39,7 @@ type Options struct {
 // With processes > 1 or encode_workers > 1 it runs in two phases (see
 // runPhased); otherwise in one pass in this process. On error nothing is
 // left at opt.Output or opt.TracksPath.
-func Run(ctx context.Context, opt Options) (*Metrics, error) {
+func Run(ctx context.Context, opt Options) (*metrics.Metrics, error) {
 	start := time.Now()
 	cfg := opt.Config
 	if err := cfg.Validate(); err != nil {
@@ -79,7 +82,7 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 	if err := job.commit(); err != nil {
 		return nil, err
 	}
-	m.finish(start)
+	finish(m, start)
 	if opt.Progress != nil {
 		opt.Progress(m.Frames, m.Frames, m.FPS)
 	}
@@ -87,7 +90,7 @@ func Run(ctx context.Context, opt Options) (*Metrics, error) {
 }
 
 // finish fills the run-wide figures.
-func (m *Metrics) finish(start time.Time) {
+func finish(m *metrics.Metrics, start time.Time) {
 	m.WallSeconds = time.Since(start).Seconds()
 	m.FPS = float64(m.Frames) / m.WallSeconds
 	m.PeakRSSBytes = max(m.PeakRSSBytes, PeakRSS())
@@ -122,7 +125,7 @@ func wholeVideo() span {
 // passJob is one pass of the pipeline over one span of one input.
 type passJob struct {
 	mode       mode
-	cfg        Config
+	cfg        config.Config
 	src        *source
 	cascade    []byte
 	span       span
@@ -136,9 +139,9 @@ type passJob struct {
 
 	sk    *sink
 	tw    *tracksWriter
-	notes []string // what the pass had to change, for Metrics.Notes
+	notes []string // what the pass had to change, for metrics.Metrics.Notes
 	// batchPlan is how batch = "auto" was sized; nil for a fixed batch.
-	batchPlan *BatchPlan
+	batchPlan *metrics.BatchPlan
 }
 
 // detectFrames estimates the frames the pass will run the detector on, for
@@ -208,17 +211,17 @@ func (c *stageClock) seconds(prefix string) map[string]float64 {
 // Note: constants, not concatenations, so that timing a frame allocates
 // nothing.
 const (
-	busyDecode    = "busy." + StageDecode
-	busyScale     = "busy." + StageScale
-	busyDetect    = "busy." + StageDetect
-	busyTrack     = "busy." + StageTrack
-	busyReframe   = "busy." + StageReframe
-	busyEncode    = "busy." + StageEncode
-	busyMux       = "busy." + StageMux
-	waitDecodeOut = "wait." + StageDecode + ".out"
-	waitDetectIn  = "wait." + StageDetect + ".in"
-	waitDetectOut = "wait." + StageDetect + ".out"
-	waitEncodeIn  = "wait." + StageEncode + ".in"
+	busyDecode    = "busy." + metrics.StageDecode
+	busyScale     = "busy." + metrics.StageScale
+	busyDetect    = "busy." + metrics.StageDetect
+	busyTrack     = "busy." + metrics.StageTrack
+	busyReframe   = "busy." + metrics.StageReframe
+	busyEncode    = "busy." + metrics.StageEncode
+	busyMux       = "busy." + metrics.StageMux
+	waitDecodeOut = "wait." + metrics.StageDecode + ".out"
+	waitDetectIn  = "wait." + metrics.StageDetect + ".in"
+	waitDetectOut = "wait." + metrics.StageDetect + ".out"
+	waitEncodeIn  = "wait." + metrics.StageEncode + ".in"
 	waitForwardIn = "wait.forward.in"
 	waitBatchOut  = "wait.batch.out"
 )
@@ -230,7 +233,7 @@ func (c *stageClock) since(k string, t time.Time) time.Time {
 	return now
 }
 
-func (j *passJob) run(ctx context.Context) (*Metrics, error) {
+func (j *passJob) run(ctx context.Context) (*metrics.Metrics, error) {
 	cfg, src := j.cfg, j.src
 	if src.hwNote != "" {
 		j.notes = append(j.notes, src.hwNote)
@@ -271,7 +274,7 @@ func (j *passJob) run(ctx context.Context) (*Metrics, error) {
 		defer conv.Free()
 	}
 
-	aw, ah, _ := ParseAspect(cfg.Aspect)
+	aw, ah, _ := config.ParseAspect(cfg.Aspect)
 	cw, ch := CropSize(W, H, aw, ah)
 	if j.mode != modeAnalyze {
 		var err error
@@ -351,7 +354,7 @@ func (j *passJob) discard() {
 	}
 }
 
-func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, conv *astiav.SoftwareScaleContext, outFmt astiav.PixelFormat) (*Metrics, error) {
+func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, conv *astiav.SoftwareScaleContext, outFmt astiav.PixelFormat) (*metrics.Metrics, error) {
 	cfg, src, sp := j.cfg, j.src, j.span
 	analyse := j.mode != modeEncode
 
@@ -365,18 +368,18 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 		return Luma{Pix: b, W: dw, H: dh, Stride: scaler.dstStride, Scale: float64(W) / float64(dw)}
 	}
 	var lim *batchLimiter
-	if analyse && cfg.Batch == BatchAuto {
+	if analyse && cfg.Batch == config.BatchAuto {
 		in, err := autoBatchInputs(cfg, j.cascade, W, H, dw, dh, scaler.dstStride, j.detectFrames())
 		if err != nil {
 			return nil, err
 		}
 		plan := sizeBatch(in)
 		j.batchPlan = &plan
-		cfg.Batch = BatchSize(plan.Chosen)
+		cfg.Batch = config.BatchSize(plan.Chosen)
 		lim = &batchLimiter{limit: plan.Chosen, plan: j.batchPlan}
-	} else if cfg.Batch == BatchAuto {
+	} else if cfg.Batch == config.BatchAuto {
 		// An encode pass detects nothing; the batch only sizes its queue.
-		cfg.Batch = BatchSize(min(16, cfg.BatchMax))
+		cfg.Batch = config.BatchSize(min(16, cfg.BatchMax))
 	}
 
 	clock := newStageClock()
@@ -543,7 +546,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	}
 
 	// Stage 3 (this goroutine): track, reframe, encode, mux.
-	m := &Metrics{
+	m := &metrics.Metrics{
 		Input: src.path, Output: j.output, Config: j.cfg, Notes: j.notes, Batch: j.batchPlan, DecodeHWAccel: src.hwaccel(),
 		Width: W, Height: H, CropWidth: cw, CropHeight: ch, InputFPS: src.fps,
 		Decoder: src.dec.String(),
@@ -679,7 +682,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 	m.Stages = clock.seconds("busy.")
 	m.Waits = clock.seconds("wait.")
 	if j.sk != nil {
-		m.Stages[StageEncode] += j.sk.encodeSeconds
+		m.Stages[metrics.StageEncode] += j.sk.encodeSeconds
 	}
 	return m, nil
 }
@@ -688,7 +691,7 @@ func (j *passJob) stages(ctx context.Context, W, H, cw, ch int, rot *rotator, co
 //
 // Note: detect_width may exceed the source width: upscaling a small video
 // gives the cascade's smallest windows more pixels to test.
-func detectSize(cfg Config, W, H int) (int, int) {
+func detectSize(cfg config.Config, W, H int) (int, int) {
 	dw := cfg.DetectWidth
 	if dw <= 0 {
 		dw = W
@@ -715,7 +718,7 @@ func frameLuma(f *astiav.Frame, W, H int) Luma {
 // batch*detect_interval frames), and each batch starts with a full-frame
 // scan, so the detections do not depend on how many streams run, nor on
 // where a segment worker starts.
-func detectStage(ctx context.Context, cfg Config, cascade []byte, lim *batchLimiter, lumaOf func([]byte) Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
+func detectStage(ctx context.Context, cfg config.Config, cascade []byte, lim *batchLimiter, lumaOf func([]byte) Luma, in <-chan *item, out chan<- *item, clock *stageClock, send func(chan<- *item, *item, string) bool) error {
 	type job struct {
 		items []*item
 		done  chan error
@@ -848,7 +851,7 @@ func detectStage(ctx context.Context, cfg Config, cascade []byte, lim *batchLimi
 // scheduler's spinning and sysmon taking Ps back from goroutines blocked in
 // FFmpeg calls: on the one-minute 1080p fixture on two cores, context
 // switches drop from about 100k to 57k with one, and CPU time by about 3%.
-func OneGoThread(cfg Config) bool {
+func OneGoThread(cfg config.Config) bool {
 	return cfg.Processes <= 1 && cfg.EncodeWorkers <= 1 && streamingDetector(cfg)
 }
 
@@ -868,7 +871,7 @@ const streamQueue = 4
 // decoded frames (3 MB each at 1080p) in flight, which cost page faults to
 // allocate and had left the CPU caches by the time the encoder read them;
 // and each frame makes one hop between goroutines fewer.
-func streamingDetector(cfg Config) bool {
+func streamingDetector(cfg config.Config) bool {
 	return cfg.Streams == 1 && (cfg.Detector == "pico" || cfg.Detector == "pigo")
 }
 

@@ -18,6 +18,10 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // Note: a phased run follows the plan's own shape. Phase 1 (analysis):
@@ -41,7 +45,7 @@ type videoProbe struct {
 }
 
 func probeVideo(path string) (*videoProbe, error) {
-	src, err := openSource(path, 1, HWAccelNone)
+	src, err := openSource(path, 1, config.HWAccelNone)
 	if err != nil {
 		return nil, err
 	}
@@ -147,17 +151,17 @@ func splitSegments(p *videoProbe, n int) []segment {
 
 // workerJob is what the parent hands a segment worker process.
 type workerJob struct {
-	Input   string  `json:"input"`
-	Config  Config  `json:"config"`
-	Segment segment `json:"segment"`
-	Attempt int     `json:"attempt"`
-	Result  string  `json:"result"` // where the worker writes its workerResult
+	Input   string        `json:"input"`
+	Config  config.Config `json:"config"`
+	Segment segment       `json:"segment"`
+	Attempt int           `json:"attempt"`
+	Result  string        `json:"result"` // where the worker writes its workerResult
 }
 
 // workerResult is what a segment worker writes back.
 type workerResult struct {
-	Metrics WorkerMetrics `json:"metrics"`
-	Frames  []FrameRecord `json:"frames"`
+	Metrics metrics.WorkerMetrics `json:"metrics"`
+	Frames  []FrameRecord         `json:"frames"`
 }
 
 // ErrOutOfMemory marks a worker failure caused by lack of memory.
@@ -172,7 +176,7 @@ var ErrOutOfMemory = errors.New("out of memory")
 func RunWorker(ctx context.Context, jobPath string) error {
 	data, err := os.ReadFile(jobPath)
 	if err != nil {
-		return fmt.Errorf("%s: %w", jobPath, unwrapPathError(err))
+		return fmt.Errorf("%s: %w", jobPath, atomicfile.UnwrapPath(err))
 	}
 	var job workerJob
 	if err := json.Unmarshal(data, &job); err != nil {
@@ -207,18 +211,18 @@ func RunWorker(ctx context.Context, jobPath string) error {
 	if err != nil {
 		return err
 	}
-	res := workerResult{Frames: recs, Metrics: WorkerMetrics{Phase: "analyze", Segment: seg.Index, Attempt: job.Attempt,
+	res := workerResult{Frames: recs, Metrics: metrics.WorkerMetrics{Phase: "analyze", Segment: seg.Index, Attempt: job.Attempt,
 		Frames: m.Frames, WallSeconds: time.Since(start).Seconds(), Stages: m.Stages, Waits: m.Waits, PeakRSS: PeakRSS(), Batch: m.Batch,
 		Notes: m.Notes, DecodeHWAccel: m.DecodeHWAccel, GPUMemory: m.GPUMemory}}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(job.Result, b)
+	return atomicfile.WriteFile(job.Result, b)
 }
 
 // runPhased runs the two-phase pipeline (see the Note at the top).
-func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte, start time.Time) (*Metrics, error) {
+func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte, start time.Time) (*metrics.Metrics, error) {
 	cfg := opt.Config
 	phase := map[string]float64{}
 	mark := time.Now()
@@ -243,11 +247,11 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 	segs := splitSegments(pr, n)
 	tmp, err := os.MkdirTemp(filepath.Dir(opt.Output), ".ftbench-segments-")
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot write output: %w", opt.Output, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))
 	}
 	defer os.RemoveAll(tmp)
 
-	m := &Metrics{Input: opt.Input, Output: opt.Output, Config: cfg, Width: pr.w, Height: pr.h, InputFPS: pr.fps,
+	m := &metrics.Metrics{Input: opt.Input, Output: opt.Output, Config: cfg, Width: pr.w, Height: pr.h, InputFPS: pr.fps,
 		Segments: len(segs), Plan: &plan, Stages: map[string]float64{}, Waits: map[string]float64{}}
 	if plan.Note != "" {
 		m.Notes = append(m.Notes, plan.Note)
@@ -323,7 +327,7 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 	lap("join")
 	m.PhaseSeconds = phase
 	m.Frames = len(recs)
-	m.finish(start)
+	finish(m, start)
 	if opt.Progress != nil {
 		opt.Progress(m.Frames, m.Frames, m.FPS)
 	}
@@ -331,7 +335,7 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 }
 
 // planMemory runs the memory planner for this config and frame size.
-func planMemory(cfg Config, cascade []byte, w, h int) (MemoryPlan, error) {
+func planMemory(cfg config.Config, cascade []byte, w, h int) (metrics.MemoryPlan, error) {
 	budget, source := cfg.MemoryBudget, "config"
 	if budget == 0 && cfg.Detector == "cuda" && gpuMemory != nil {
 		// The plan's budget is the card's memory: (32 - 4 - 2) / 2 = 13.
@@ -342,7 +346,7 @@ func planMemory(cfg Config, cascade []byte, w, h int) (MemoryPlan, error) {
 	if budget == 0 {
 		avail, err := systemMemAvailable()
 		if err != nil {
-			return MemoryPlan{}, fmt.Errorf("memory planner: %v (set memory_budget)", err)
+			return metrics.MemoryPlan{}, fmt.Errorf("memory planner: %v (set memory_budget)", err)
 		}
 		budget, source = avail, "MemAvailable"
 	}
@@ -352,7 +356,7 @@ func planMemory(cfg Config, cascade []byte, w, h int) (MemoryPlan, error) {
 	case source == "VRAM":
 		var err error
 		if per, err = estimateGPUProcessMemory(cfg, cascade, w, h); err != nil {
-			return MemoryPlan{}, fmt.Errorf("memory planner: %v", err)
+			return metrics.MemoryPlan{}, fmt.Errorf("memory planner: %v", err)
 		}
 		perSource = "estimate: CUDA context + detector buffers"
 	default:
@@ -364,7 +368,7 @@ func planMemory(cfg Config, cascade []byte, w, h int) (MemoryPlan, error) {
 }
 
 // analyzeHere runs the analysis of the whole video in this process.
-func analyzeHere(ctx context.Context, opt Options, cascade []byte, m *Metrics, start time.Time) ([][]FrameRecord, error) {
+func analyzeHere(ctx context.Context, opt Options, cascade []byte, m *metrics.Metrics, start time.Time) ([][]FrameRecord, error) {
 	src, err := openSource(opt.Input, opt.Config.DecoderThreads, opt.Config.HWAccel)
 	if err != nil {
 		return nil, err
@@ -378,12 +382,12 @@ func analyzeHere(ctx context.Context, opt Options, cascade []byte, m *Metrics, s
 		return nil, err
 	}
 	addStages(m, wm.Stages, wm.Waits)
-	m.addWorker(WorkerMetrics{Phase: "analyze", Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits, Batch: wm.Batch,
+	addWorker(m, metrics.WorkerMetrics{Phase: "analyze", Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits, Batch: wm.Batch,
 		Notes: wm.Notes, DecodeHWAccel: wm.DecodeHWAccel, GPUMemory: wm.GPUMemory})
 	return [][]FrameRecord{recs}, nil
 }
 
-func addStages(m *Metrics, stages, waits map[string]float64) {
+func addStages(m *metrics.Metrics, stages, waits map[string]float64) {
 	for k, v := range stages {
 		m.Stages[k] += v
 	}
@@ -395,7 +399,7 @@ func addStages(m *Metrics, stages, waits map[string]float64) {
 // analyzeInWorkers runs the analysis in worker processes, at most limit at
 // once, retrying a failed segment and backing the process count off when a
 // worker runs out of memory.
-func analyzeInWorkers(ctx context.Context, opt Options, segs []segment, limit int, tmp string, m *Metrics, start time.Time) ([][]FrameRecord, error) {
+func analyzeInWorkers(ctx context.Context, opt Options, segs []segment, limit int, tmp string, m *metrics.Metrics, start time.Time) ([][]FrameRecord, error) {
 	cmdPrefix := opt.WorkerCommand
 	if len(cmdPrefix) == 0 {
 		exe, err := os.Executable()
@@ -477,7 +481,7 @@ func analyzeInWorkers(ctx context.Context, opt Options, segs []segment, limit in
 		o := <-results
 		running--
 		if o.err != nil {
-			m.Workers = append(m.Workers, WorkerMetrics{Phase: "analyze", Segment: o.seg, Attempt: o.attempt, Error: o.err.Error()})
+			m.Workers = append(m.Workers, metrics.WorkerMetrics{Phase: "analyze", Segment: o.seg, Attempt: o.attempt, Error: o.err.Error()})
 			if ctx.Err() != nil {
 				firstErr = ctx.Err()
 				break
@@ -489,14 +493,14 @@ func analyzeInWorkers(ctx context.Context, opt Options, segs []segment, limit in
 			}
 			if o.oom && limit > 1 {
 				next := BackOff(limit)
-				m.Scaling = append(m.Scaling, ScalingEvent{AtSeconds: time.Since(start).Seconds(), From: limit, To: next, Segment: o.seg, Reason: o.err.Error()})
+				m.Scaling = append(m.Scaling, metrics.ScalingEvent{AtSeconds: time.Since(start).Seconds(), From: limit, To: next, Segment: o.seg, Reason: o.err.Error()})
 				limit = next
 			}
 			queue = append([]int{o.seg}, queue...)
 			continue
 		}
 		out[o.seg] = o.res.Frames
-		m.addWorker(o.res.Metrics)
+		addWorker(m, o.res.Metrics)
 		addStages(m, o.res.Metrics.Stages, o.res.Metrics.Waits)
 		m.PeakRSSBytes = max(m.PeakRSSBytes, o.res.Metrics.PeakRSS)
 		done++
@@ -616,7 +620,7 @@ func stitch(perSeg [][]FrameRecord, total int) ([]FrameRecord, int, error) {
 
 // encodeSegments crops and encodes every segment, encode_workers at once,
 // into files in tmp, and returns their paths in order.
-func encodeSegments(ctx context.Context, opt Options, segs []segment, crops []Crop, tmp string, m *Metrics, start time.Time) ([]string, error) {
+func encodeSegments(ctx context.Context, opt Options, segs []segment, crops []Crop, tmp string, m *metrics.Metrics, start time.Time) ([]string, error) {
 	cfg := opt.Config
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -635,7 +639,7 @@ func encodeSegments(ctx context.Context, opt Options, segs []segment, crops []Cr
 				wm, err := encodeOne(ctx, opt, seg, crops, path, start)
 				mu.Lock()
 				if err != nil {
-					m.Workers = append(m.Workers, WorkerMetrics{Phase: "encode", Segment: si, Error: err.Error()})
+					m.Workers = append(m.Workers, metrics.WorkerMetrics{Phase: "encode", Segment: si, Error: err.Error()})
 					mu.Unlock()
 					cancel(err)
 					continue
@@ -643,7 +647,7 @@ func encodeSegments(ctx context.Context, opt Options, segs []segment, crops []Cr
 				parts[si] = path
 				m.CropWidth, m.CropHeight = wm.CropWidth, wm.CropHeight
 				m.EncoderName, m.Decoder = wm.EncoderName, wm.Decoder
-				m.addWorker(WorkerMetrics{Phase: "encode", Segment: si, Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits,
+				addWorker(m, metrics.WorkerMetrics{Phase: "encode", Segment: si, Frames: wm.Frames, WallSeconds: time.Since(t).Seconds(), Stages: wm.Stages, Waits: wm.Waits,
 					Notes: wm.Notes, DecodeHWAccel: wm.DecodeHWAccel})
 				addStages(m, wm.Stages, wm.Waits)
 				mu.Unlock()
@@ -667,7 +671,7 @@ func encodeSegments(ctx context.Context, opt Options, segs []segment, crops []Cr
 	return parts, nil
 }
 
-func encodeOne(ctx context.Context, opt Options, seg segment, crops []Crop, path string, start time.Time) (*Metrics, error) {
+func encodeOne(ctx context.Context, opt Options, seg segment, crops []Crop, path string, start time.Time) (*metrics.Metrics, error) {
 	src, err := openSource(opt.Input, opt.Config.DecoderThreads, opt.Config.HWAccel)
 	if err != nil {
 		return nil, err

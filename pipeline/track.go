@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // TrackerConfig holds the tracker's tunables; TrackerConfigFrom fills it
-// from the track_* keys of a Config.
+// from the track_* keys of a config.Config.
 type TrackerConfig struct {
 	IoU       float64 // smallest IoU for a detection to continue a track
 	MaxDist   float64 // largest centre distance, in track widths, when IoU is too small
@@ -24,7 +26,7 @@ type TrackerConfig struct {
 }
 
 // TrackerConfigFrom returns the tracker settings of c.
-func TrackerConfigFrom(c Config) TrackerConfig {
+func TrackerConfigFrom(c config.Config) TrackerConfig {
 	return TrackerConfig{
 		IoU:       c.TrackIoU,
 		MaxDist:   c.TrackMaxDist,

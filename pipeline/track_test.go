@@ -1,6 +1,10 @@
 package pipeline
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+)
 
 // faceAt returns a detection of a square face of side s centred at (cx, cy).
 func faceAt(cx, cy, s float64) Detection {
@@ -13,7 +17,7 @@ func testTrackerConfig() TrackerConfig {
 
 func TestTrackerConfigFrom(t *testing.T) {
 	t.Parallel()
-	c := DefaultConfig()
+	c := config.DefaultConfig()
 	got := TrackerConfigFrom(c)
 	want := TrackerConfig{IoU: c.TrackIoU, MaxDist: c.TrackMaxDist, MaxMissed: c.TrackMaxMissed, MinHits: c.TrackMinHits, Smoothing: c.TrackSmoothing,
 		StaleAfter: 2 * c.DetectInterval, FollowNCC: c.TrackFollow}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
 )
 
 // FrameRecord is one frame of tracks.json.
@@ -41,7 +43,7 @@ type tracksWriter struct {
 func newTracksWriter(path, input string, w, h int, fps float64) (*tracksWriter, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot write tracks: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: cannot write tracks: %w", path, atomicfile.UnwrapPath(err))
 	}
 	t := &tracksWriter{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}
 	head, _ := json.Marshal(TracksFile{Input: input, Width: w, Height: h, FPS: fps})
@@ -88,7 +90,7 @@ func (t *tracksWriter) commit() error {
 	if err != nil {
 		os.Remove(t.f.Name())
 		t.f = nil
-		return fmt.Errorf("%s: cannot write tracks: %w", t.path, unwrapPathError(err))
+		return fmt.Errorf("%s: cannot write tracks: %w", t.path, atomicfile.UnwrapPath(err))
 	}
 	t.f = nil
 	return nil
@@ -106,7 +108,7 @@ func (t *tracksWriter) abort() {
 func ReadTracks(path string) (*TracksFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: %w", path, atomicfile.UnwrapPath(err))
 	}
 	var tf TracksFile
 	if err := json.Unmarshal(data, &tf); err != nil {

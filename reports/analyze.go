@@ -7,8 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -73,7 +74,7 @@ type Report struct {
 	Reference string
 	// Failures are the runs that failed or timed out, warm-ups included,
 	// in record order.
-	Failures []*runner.Result
+	Failures []*record.Result
 	// Interrupted counts runs recorded as interrupted (not results: a
 	// resumed sweep runs them again); WarmupRuns counts warm-up runs,
 	// never part of any statistic.
@@ -90,12 +91,12 @@ type Report struct {
 
 	// specConfigs are the configs the spec expands into today, by label
 	// and input name.
-	specConfigs map[[2]string]pipeline.Config
+	specConfigs map[[2]string]config.Config
 }
 
 // EnvGroup is one environment fingerprint and the runs measured in it.
 type EnvGroup struct {
-	Env  runner.Env
+	Env  record.Env
 	Runs int
 }
 
@@ -106,11 +107,11 @@ type TrialStats struct {
 	Label  string
 	Input  string
 	Axes   map[string]any
-	Config pipeline.Config
+	Config config.Config
 	// Runs are the counted runs that succeeded; Failed the counted runs
 	// that failed or timed out.
-	Runs   []*runner.Result
-	Failed []*runner.Result
+	Runs   []*record.Result
+	Failed []*record.Result
 	// Stats holds the summary of every metric the report uses that the
 	// runs have; Absent says why a metric is missing ("no GPU").
 	Stats  map[string]Summary
@@ -134,10 +135,10 @@ func (t *TrialStats) Stat(metric string) (Summary, bool) {
 
 // Samples returns a metric's values over the trial's counted runs that
 // have it.
-func (t *TrialStats) Samples(metric string) []float64 {
+func (t *TrialStats) Samples(name string) []float64 {
 	var out []float64
 	for _, r := range t.Runs {
-		if v, ok := metricValue(r, metric); ok && !math.IsNaN(v) {
+		if v, ok := metric.Value(r, name); ok && !math.IsNaN(v) {
 			out = append(out, v)
 		}
 	}
@@ -164,8 +165,8 @@ func reportMetrics(obj sweeps.Objective, cons []sweeps.Constraint, cost []CostTe
 			out = append(out, m)
 		}
 	}
-	for _, k := range KPIs {
-		add(k.Metric)
+	for _, k := range metric.KPIs() {
+		add(k.Name)
 	}
 	add(obj.Metric)
 	for _, c := range cons {
@@ -174,10 +175,10 @@ func reportMetrics(obj sweeps.Objective, cons []sweeps.Constraint, cost []CostTe
 	for _, c := range cost {
 		add(c.Metric)
 	}
-	for _, s := range stageNames {
+	for _, s := range metric.Stages() {
 		add("stages." + s)
 	}
-	for _, m := range []string{"elapsed_seconds", MetricCPUCores, "vram_used_max_bytes", "vram_process_max_bytes",
+	for _, m := range []string{"elapsed_seconds", "cpu_cores", "vram_used_max_bytes", "vram_process_max_bytes",
 		"vram_total_bytes", "processes_max", "rss_max_bytes", "peak_rss_bytes", "frames"} {
 		add(m)
 	}
@@ -187,7 +188,7 @@ func reportMetrics(obj sweeps.Objective, cons []sweeps.Constraint, cost []CostTe
 // Analyze computes a report from result records (from one or several
 // results files) and the sweep's spec, which may be nil. It never fails:
 // what it cannot use it says in Warnings.
-func Analyze(results []*runner.Result, spec *sweeps.Spec, opts Options) *Report {
+func Analyze(results []*record.Result, spec *sweeps.Spec, opts Options) *Report {
 	opts = opts.withDefaults()
 	r := &Report{Opts: opts, Spec: spec, Objective: sweeps.Objective{Metric: "fps", Direction: sweeps.Maximize}}
 	if spec != nil {
@@ -210,7 +211,8 @@ func Analyze(results []*runner.Result, spec *sweeps.Spec, opts Options) *Report 
 			if len(xs) > 0 {
 				t.Stats[m] = Summarize(xs, opts.Confidence)
 			} else if len(t.Runs) > 0 {
-				t.Absent[m] = absentReason(t.Runs[0], m)
+				info, _ := metric.Lookup(m)
+				t.Absent[m] = info.WhyAbsent(t.Runs[0])
 			}
 		}
 	}
@@ -223,9 +225,9 @@ func Analyze(results []*runner.Result, spec *sweeps.Spec, opts Options) *Report 
 }
 
 // groupTrials sorts the records into trials, in the spec's order.
-func (r *Report) groupTrials(results []*runner.Result) {
+func (r *Report) groupTrials(results []*record.Result) {
 	// Note: trial ids hash the whole config, so results recorded before
-	// pipeline.Config grew a field have other ids than the spec expands
+	// config.Config grew a field have other ids than the spec expands
 	// into today; the label and input still place them.
 	order := map[string]int{}
 	byLabel := map[[2]string]int{}
@@ -235,7 +237,7 @@ func (r *Report) groupTrials(results []*runner.Result) {
 			byLabel[[2]string{t.Label, t.Input.Name}] = t.Index
 		}
 	}
-	r.specConfigs = map[[2]string]pipeline.Config{}
+	r.specConfigs = map[[2]string]config.Config{}
 	if r.Spec != nil {
 		for _, t := range r.Spec.Trials() {
 			r.specConfigs[[2]string{t.Label, t.Input.Name}] = t.Config
@@ -244,7 +246,7 @@ func (r *Report) groupTrials(results []*runner.Result) {
 	byID := map[string]*TrialStats{}
 	sweepsSeen := map[string]bool{}
 	noGPU, hasGPU := "", false
-	done := map[runner.RunKey]bool{}
+	done := map[record.RunKey]bool{}
 	dups := 0
 	for i, res := range results {
 		if res.Sweep != "" {
@@ -259,11 +261,11 @@ func (r *Report) groupTrials(results []*runner.Result) {
 			}
 			done[res.Key()] = true
 		}
-		if res.Status == runner.StatusInterrupted {
+		if res.Status == record.StatusInterrupted {
 			r.Interrupted++
 			continue
 		}
-		if res.Status == runner.StatusFailed || res.Status == runner.StatusTimeout {
+		if res.Status == record.StatusFailed || res.Status == record.StatusTimeout {
 			r.Failures = append(r.Failures, res)
 		}
 		t := byID[res.TrialID]
@@ -285,7 +287,7 @@ func (r *Report) groupTrials(results []*runner.Result) {
 			continue
 		}
 		switch res.Status {
-		case runner.StatusOK:
+		case record.StatusOK:
 			t.Runs = append(t.Runs, res)
 			if res.Resources.GPU == "" {
 				hasGPU = true
@@ -357,7 +359,7 @@ func inferAxes(trials []*TrialStats) []sweeps.Axis {
 				seen[k] = map[string]bool{}
 			}
 			v := normalizeJSONValue(t.Axes[k])
-			if s := runner.FormatValue(v); !seen[k][s] {
+			if s := record.FormatValue(v); !seen[k][s] {
 				seen[k][s] = true
 				axes[i].Values = append(axes[i].Values, v)
 			}
@@ -383,7 +385,7 @@ func normalizeJSONValue(v any) any {
 }
 
 // groupEnvs collects the distinct environment fingerprints.
-func (r *Report) groupEnvs(results []*runner.Result) {
+func (r *Report) groupEnvs(results []*record.Result) {
 	index := map[string]int{}
 	for _, res := range results {
 		if res.Env == nil {
@@ -405,7 +407,7 @@ func (r *Report) groupEnvs(results []*runner.Result) {
 
 // envKey identifies an environment by what changes measurements: the
 // machine, its hardware and the build, not the time.
-func envKey(e *runner.Env) string {
+func envKey(e *record.Env) string {
 	var gpus []string
 	for _, d := range e.GPU.Devices {
 		gpus = append(gpus, d.Name+"/"+d.UUID)

@@ -21,7 +21,7 @@ func BestTOML(r *Report) ([]byte, error) {
 	var h strings.Builder
 	line := func(format string, args ...any) { h.WriteString(oneLine(fmt.Sprintf(format, args...)) + "\n") }
 	line("ftbench best config of sweep %q: %s %s under its constraints.", r.Name, c.Objective.Direction, c.Objective.Metric)
-	line("Trial %q: %s", c.Best.Label, fmtInterval(c.Best.Objective, metricUnit(c.Objective.Metric)))
+	line("Trial %q: %s", c.Best.Label, fmtInterval(c.Best.Objective, unitOf(c.Objective.Metric)))
 	for _, s := range choiceReasons(r) {
 		line("%s", s)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/ftbench/ftbench/metric"
 )
 
 // The headless-browser test loads generated reports in Debian's chromium
@@ -239,13 +241,13 @@ func TestBrowserRendersReport(t *testing.T) {
 				t.Errorf("KPI table has %d rows, want one per trial (%d)", len(got.Rows), len(r.Trials))
 			}
 			for _, row := range got.Rows {
-				for _, k := range KPIs {
-					if row.KPIs[k.Key] == "" {
+				for _, k := range metric.KPIs() {
+					if row.KPIs[k.KPI] == "" {
 						t.Errorf("KPI table row %s has no %s", row.Trial, k.Name)
 					}
 				}
-				if len(row.KPIs) != len(KPIs) {
-					t.Errorf("KPI table row %s has KPIs %v, want the %d of the plan", row.Trial, row.KPIs, len(KPIs))
+				if len(row.KPIs) != len(metric.KPIs()) {
+					t.Errorf("KPI table row %s has KPIs %v, want the %d of the plan", row.Trial, row.KPIs, len(metric.KPIs()))
 				}
 			}
 		})

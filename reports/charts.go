@@ -11,7 +11,8 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
 // chartBlock is one chart of the HTML report: its ECharts option, or why
@@ -58,7 +59,7 @@ func optionJSON(c echartsChart, trigger string, edits ...func(map[string]any)) (
 // round3 keeps three significant digits of a value a chart shows as is
 // (heatmap labels, tooltips).
 func round3(v float64) float64 {
-	f, err := strconv.ParseFloat(sig3(v), 64)
+	f, err := strconv.ParseFloat(metric.Format(v, metric.Number), 64)
 	if err != nil {
 		return v
 	}
@@ -208,7 +209,7 @@ func axisList(names []string) string {
 func axisLabels(vals []any) []string {
 	out := make([]string, len(vals))
 	for i, v := range vals {
-		out[i] = runner.FormatValue(normalizeJSONValue(v))
+		out[i] = record.FormatValue(normalizeJSONValue(v))
 	}
 	return out
 }
@@ -262,7 +263,7 @@ func (r *Report) parallelChart() ([]chartBlock, error) {
 	for _, t := range ts {
 		var vals []any
 		for _, a := range r.Axes {
-			vals = append(vals, runner.FormatValue(normalizeJSONValue(t.Axes[a.Field])))
+			vals = append(vals, record.FormatValue(normalizeJSONValue(t.Axes[a.Field])))
 		}
 		for _, m := range metrics {
 			if s, ok := t.Stat(m.metric); ok {
@@ -305,10 +306,10 @@ func (r *Report) seriesCharts() ([]chartBlock, error) {
 			continue
 		}
 		s := p.Run.Series
-		fps, _ := p.Run.Metric("fps")
+		fps, _ := metric.Value(p.Run, "fps")
 		b.Title = fmt.Sprintf("Resources over time: %s trial %s", p.Role, r.TrialName(p.Trial))
 		b.Caption = fmt.Sprintf("The counted run closest to the trial's median frames/s (round %d, %s), sampled every %s.",
-			p.Run.Round, fmtValue(fps, UnitRate), fmtValue(p.Run.Resources.IntervalSeconds*float64(max(1, s.StrideSamples)), UnitSeconds))
+			p.Run.Round, metric.Format(fps, metric.FramesPerSecond), metric.Format(p.Run.Resources.IntervalSeconds*float64(max(1, s.StrideSamples)), metric.Seconds))
 		sub := ""
 		gpu := len(s.GPUUtil) > 0 && p.Run.Resources.GPU == ""
 		if !gpu {
@@ -382,7 +383,7 @@ func (r *Report) stagesChart() ([]chartBlock, error) {
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: names, Inverse: opts.Bool(true)}),
 		charts.WithGridOpts(opts.Grid{Left: "3%", Right: "6%", Top: "80", Bottom: "40", ContainLabel: opts.Bool(true)}),
 		charts.WithLegendOpts(opts.Legend{Top: "40"}))
-	for _, stage := range stageNames {
+	for _, stage := range metric.Stages() {
 		data := make([]float64, len(ts))
 		for i, t := range ts {
 			if s, ok := t.Stat("stages." + stage); ok {
@@ -411,10 +412,10 @@ func (r *Report) paretoCharts() ([]chartBlock, error) {
 			continue
 		}
 		scale, unit := 1.0, ""
-		switch metricUnit(p.Resource) {
-		case UnitBytes:
+		switch unitOf(p.Resource) {
+		case metric.Bytes:
 			scale, unit = 1.0/(1<<30), "GiB"
-		case UnitCores:
+		case metric.Cores:
 			unit = "cores"
 		}
 		point := func(pt ParetoPoint) map[string]any {

@@ -7,8 +7,9 @@ import (
 	"reflect"
 	"sort"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -19,7 +20,7 @@ import (
 type CostTerm struct {
 	Name string
 	// Fields are the config keys the term sums, as path.Match patterns
-	// ("threads", "*_threads"), so fields count as soon as pipeline.Config
+	// ("threads", "*_threads"), so fields count as soon as config.Config
 	// grows them. Only numeric fields count (clamp_processes, a switch,
 	// does not).
 	Fields []string
@@ -41,7 +42,7 @@ type CostTerm struct {
 // model and CUDA context (VRAM exhaustion, context conflicts), streams and
 // threads compete for the same cores, and a larger batch holds more frames
 // in memory. processes, streams and the workers fields do not exist in
-// pipeline.Config yet; the patterns count them once they do.
+// config.Config yet; the patterns count them once they do.
 var DefaultCost = []CostTerm{
 	{Name: "processes", Fields: []string{"processes", "*_processes", "workers", "*_workers"}},
 	{Name: "streams", Fields: []string{"streams", "*_streams"}},
@@ -56,9 +57,9 @@ type Candidate struct {
 	Label string
 	// Config is the config best.toml would hold: the one the runs
 	// recorded, with Filled naming the fields it lacked.
-	Config pipeline.Config
+	Config config.Config
 	// Filled lists, as "key = value", the fields the recorded config lacks
-	// (recorded before pipeline.Config had them) and that take today's
+	// (recorded before config.Config had them) and that take today's
 	// values from the spec, or from the defaults.
 	Filled []string
 	Trials []*TrialStats // one per input, in input order
@@ -134,7 +135,7 @@ func choose(r *Report) *Choice {
 	byKey := map[string]*Candidate{}
 	var order []string
 	for _, t := range r.Trials {
-		key := runner.TrialID(t.Config, runner.Input{})
+		key := record.TrialID(t.Config, record.Input{})
 		cand := byKey[key]
 		if cand == nil {
 			cfg, filled, err := r.productionConfig(t)
@@ -249,8 +250,9 @@ func (c *Choice) check(r *Report, cand *Candidate) {
 		}
 		xs := t.Samples(obj)
 		if len(t.Runs) > 0 && len(xs) < len(t.Runs) {
+			info, _ := metric.Lookup(obj)
 			cand.Problems = append(cand.Problems, fmt.Sprintf("objective %s not measured in %d of %d runs%s (%s)",
-				obj, len(t.Runs)-len(xs), len(t.Runs), where, absentReason(t.Runs[0], obj)))
+				obj, len(t.Runs)-len(xs), len(t.Runs), where, info.WhyAbsent(t.Runs[0])))
 		}
 		cand.Samples = append(cand.Samples, xs...)
 		for _, con := range c.Constraints {
@@ -294,7 +296,7 @@ func (term CostTerm) value(cand *Candidate) float64 {
 		cpus := 0
 		for _, t := range cand.Trials {
 			for _, run := range t.Runs {
-				if n := envCPUs(run.Env); n > 0 {
+				if n := run.Env.LogicalCPUs(); n > 0 {
 					cpus = n
 				}
 			}
@@ -305,7 +307,7 @@ func (term CostTerm) value(cand *Candidate) float64 {
 		m := cand.Config.Map()
 		for _, key := range term.matching() {
 			switch x := m[key].(type) {
-			case pipeline.BatchSize:
+			case config.BatchSize:
 				// Note: "auto" may grow to batch_max; it counts as that.
 				v += float64(x.Max(cand.Config.BatchMax))
 			case int:
@@ -336,7 +338,7 @@ func (term CostTerm) value(cand *Candidate) float64 {
 // config's order.
 func (term CostTerm) matching() []string {
 	var out []string
-	for _, f := range pipeline.Fields() {
+	for _, f := range config.Fields() {
 		switch f.Kind {
 		case reflect.Int, reflect.Int64, reflect.Float64:
 		default:
@@ -372,21 +374,21 @@ func compareCost(a, b []float64, terms []CostTerm) int {
 // one its runs recorded, completed with today's values for fields the
 // record lacks, and validated.
 //
-// Note: a record made before pipeline.Config grew a field decodes with the
+// Note: a record made before config.Config grew a field decodes with the
 // field's zero value (processes = 0), which today's validation may refuse.
 // With a spec, a field that is zero in the record but not in the config
 // the spec expands the same trial into today is taken as missing and filled
 // from the spec; a value the record holds is never replaced. Without a
 // spec, only a record that fails validation is filled, from the defaults,
 // since a zero may be a swept value.
-func (r *Report) productionConfig(t *TrialStats) (pipeline.Config, []string, error) {
+func (r *Report) productionConfig(t *TrialStats) (config.Config, []string, error) {
 	rec := t.Config
 	want, ok := r.specConfigs[[2]string{t.Label, t.Input}]
 	if !ok {
 		if rec.Validate() == nil {
 			return rec, nil, nil
 		}
-		want = pipeline.DefaultConfig()
+		want = config.DefaultConfig()
 	}
 	var filled []string
 	rv := reflect.ValueOf(&rec).Elem()
@@ -395,7 +397,7 @@ func (r *Report) productionConfig(t *TrialStats) (pipeline.Config, []string, err
 		f := rv.Field(i)
 		if f.IsZero() && !wv.Field(i).IsZero() {
 			f.Set(wv.Field(i))
-			filled = append(filled, fmt.Sprintf("%s = %s", rv.Type().Field(i).Tag.Get("toml"), runner.FormatValue(f.Interface())))
+			filled = append(filled, fmt.Sprintf("%s = %s", rv.Type().Field(i).Tag.Get("toml"), record.FormatValue(f.Interface())))
 		}
 	}
 	return rec, filled, rec.Validate()

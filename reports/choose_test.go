@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -22,28 +23,28 @@ type fakeTrial struct {
 
 // fakeResults builds records for trials on one input, measured on a
 // machine with cpus CPUs.
-func fakeResults(t *testing.T, trials []fakeTrial, cpus int) []*runner.Result {
+func fakeResults(t *testing.T, trials []fakeTrial, cpus int) []*record.Result {
 	t.Helper()
-	in := runner.Input{Name: "clip", Fixture: "face_360p"}
-	env := &runner.Env{Host: "test", CPUs: cpus, UsableCPUs: cpus}
-	var out []*runner.Result
+	in := record.Input{Name: "clip", Fixture: "face_360p"}
+	env := &record.Env{Host: "test", CPUs: cpus, UsableCPUs: cpus}
+	var out []*record.Result
 	for _, ft := range trials {
-		cfg, err := pipeline.DefaultConfig().With(ft.set)
+		cfg, err := config.DefaultConfig().With(ft.set)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var axes []runner.Setting
+		var axes []record.Setting
 		for _, k := range sortedKeys(ft.set) {
-			axes = append(axes, runner.Setting{Key: k, Value: ft.set[k]})
+			axes = append(axes, record.Setting{Key: k, Value: ft.set[k]})
 		}
-		base := runner.Result{Version: 1, Sweep: "t", TrialID: runner.TrialID(cfg, in), Label: runner.Label(axes),
+		base := record.Result{Version: 1, Sweep: "t", TrialID: record.TrialID(cfg, in), Label: record.Label(axes),
 			Axes: ft.set, Config: cfg, Input: in, Env: env}
 		for i, fps := range ft.fps {
 			r := base
-			r.Round, r.Repetition, r.Status = i, i, runner.StatusOK
-			r.Metrics = &pipeline.Metrics{Frames: 90, FPS: fps, WallSeconds: 90 / fps}
+			r.Round, r.Repetition, r.Status = i, i, record.StatusOK
+			r.Metrics = &metrics.Metrics{Frames: 90, FPS: fps, WallSeconds: 90 / fps}
 			if ft.hit > 0 {
-				r.Metrics.Quality = &pipeline.Quality{HitRate: ft.hit}
+				r.Metrics.Quality = &metrics.Quality{HitRate: ft.hit}
 			}
 			if ft.vram > 0 {
 				r.Resources.VRAMFraction = ft.vram
@@ -54,7 +55,7 @@ func fakeResults(t *testing.T, trials []fakeTrial, cpus int) []*runner.Result {
 		}
 		for i := 0; i < ft.failed; i++ {
 			r := base
-			r.Round, r.Status, r.Error = len(ft.fps)+i, runner.StatusFailed, "exit status 1"
+			r.Round, r.Status, r.Error = len(ft.fps)+i, record.StatusFailed, "exit status 1"
 			out = append(out, &r)
 		}
 	}
@@ -228,7 +229,7 @@ func TestProductionConfigFillsMissingFields(t *testing.T) {
 	if !strings.Contains(string(data), "processes = 1, streams = 1") {
 		t.Errorf("best.toml does not say which fields it filled:\n%s", data)
 	}
-	if _, err := pipeline.ParseConfig(data, "best.toml"); err != nil {
+	if _, err := config.ParseConfig(data, "best.toml"); err != nil {
 		t.Error(err)
 	}
 }
@@ -237,7 +238,7 @@ func TestProductionConfigFillsMissingFields(t *testing.T) {
 // input; its runs pool, and it must meet the constraints on each.
 func TestTwoInputs(t *testing.T) {
 	t.Parallel()
-	var results []*runner.Result
+	var results []*record.Result
 	for i, name := range []string{"talk", "walk"} {
 		hit := 0.95
 		if name == "walk" {
@@ -282,15 +283,15 @@ func TestBatchCost(t *testing.T) {
 	if term.Name != "batch" {
 		t.Fatalf("last cost term is %s", term.Name)
 	}
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.BatchMax = 64
-	for b, want := range map[pipeline.BatchSize]float64{16: 16, pipeline.BatchAuto: 64} {
+	for b, want := range map[config.BatchSize]float64{16: 16, config.BatchAuto: 64} {
 		cfg.Batch = b
 		if got := term.value(&Candidate{Config: cfg}); got != want {
 			t.Errorf("batch %v: cost %g, want %g", b, got, want)
 		}
 	}
-	cfg.Batch = pipeline.BatchAuto // the map above leaves either value
+	cfg.Batch = config.BatchAuto // the map above leaves either value
 	cand := &Candidate{Config: cfg, Cost: []float64{0, 0, 0, 0, 64}}
 	if s := fmtCost(cand, DefaultCost); !strings.Contains(s, "batch 64 (auto, counted at batch_max)") {
 		t.Errorf("cost text %q", s)

@@ -1,4 +1,4 @@
-// Package reports turns sweep result records (runner.Result, one JSON line
+// Package reports turns sweep result records (record.Result, one JSON line
 // per run) into what people and CI read: an HTML report with the plan's KPI
 // table and charts, a Markdown summary, and best.toml, the config that
 // production runs use.

@@ -6,52 +6,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
-// sig3 renders v with three significant digits in fixed notation.
-func sig3(v float64) string {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	}
-	dec := 2 - int(math.Floor(math.Log10(math.Abs(v))))
-	if dec < 0 {
-		dec = 0
-	}
-	return strconv.FormatFloat(v, 'f', dec, 64)
-}
-
-// fmtValue renders a base-unit value in its unit.
-func fmtValue(v float64, u Unit) string {
-	switch u {
-	case UnitSeconds:
-		return sig3(v) + " s"
-	case UnitFraction:
-		return sig3(100*v) + "%"
-	case UnitRate:
-		return sig3(v) + " f/s"
-	case UnitBytes:
-		return fmtBytes(v)
-	case UnitRatio:
-		return strconv.FormatFloat(v, 'f', 3, 64)
-	case UnitCores:
-		return sig3(v) + " cores"
-	}
-	return sig3(v)
-}
-
-// fmtBytes renders a byte count in binary units.
-func fmtBytes(v float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for math.Abs(v) >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 {
-		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
-	}
-	return sig3(v) + " " + units[i]
+// unitOf returns a metric's unit, from the metric registry.
+func unitOf(name string) metric.Unit {
+	m, _ := metric.Lookup(name)
+	return m.Unit
 }
 
 // fmtSpread renders a summary's spread as benchstat does: "±3%".
@@ -64,23 +26,23 @@ func fmtSpread(s Summary) string {
 }
 
 // fmtSummary renders "724 f/s ±2.1%".
-func fmtSummary(s Summary, u Unit) string {
+func fmtSummary(s Summary, u metric.Unit) string {
 	if s.N <= 1 {
-		return fmtValue(s.Center, u)
+		return metric.Format(s.Center, u)
 	}
-	return fmtValue(s.Center, u) + " " + fmtSpread(s)
+	return metric.Format(s.Center, u) + " " + fmtSpread(s)
 }
 
 // fmtInterval renders "median 724 f/s, 95% CI 710 f/s .. 740 f/s, 10 runs".
-func fmtInterval(s Summary, u Unit) string {
+func fmtInterval(s Summary, u metric.Unit) string {
 	switch s.N {
 	case 0:
 		return "no runs"
 	case 1:
-		return "1 run: " + fmtValue(s.Center, u)
+		return "1 run: " + metric.Format(s.Center, u)
 	}
-	return fmt.Sprintf("median %s, %s %s .. %s, %d runs", fmtValue(s.Center, u), fmtConfidence(s),
-		fmtValue(s.Lo, u), fmtValue(s.Hi, u), s.N)
+	return fmt.Sprintf("median %s, %s %s .. %s, %d runs", metric.Format(s.Center, u), fmtConfidence(s),
+		metric.Format(s.Lo, u), metric.Format(s.Hi, u), s.N)
 }
 
 // fmtConfidence names the interval's level: the level asked for when the
@@ -99,7 +61,7 @@ func fmtCount(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.FormatInt(int64(v), 10)
 	}
-	return sig3(v)
+	return metric.Format(v, metric.Number)
 }
 
 // fmtP renders a p-value.
@@ -127,30 +89,30 @@ func fmtVsRef(c *Comparison) string {
 func fmtAlpha(a float64) string { return strconv.FormatFloat(a, 'g', -1, 64) }
 
 // fmtKPI renders one KPI cell of a trial: the summary, or why it is absent.
-func fmtKPI(t *TrialStats, k KPI) string {
-	if s, ok := t.Stat(k.Metric); ok {
+func fmtKPI(t *TrialStats, k *metric.Metric) string {
+	if s, ok := t.Stat(k.Name); ok {
 		return fmtSummary(s, k.Unit)
 	}
-	if why := t.Absent[k.Metric]; why != "" {
+	if why := t.Absent[k.Name]; why != "" {
 		return why
 	}
 	return "no runs"
 }
 
 // kpiTitle is the long form of a KPI cell.
-func kpiTitle(t *TrialStats, k KPI) string {
-	if s, ok := t.Stat(k.Metric); ok {
-		text := k.Metric + ": " + fmtInterval(s, k.Unit)
+func kpiTitle(t *TrialStats, k *metric.Metric) string {
+	if s, ok := t.Stat(k.Name); ok {
+		text := k.Name + ": " + fmtInterval(s, k.Unit)
 		if len(s.Warnings) > 0 {
 			text += " (" + strings.Join(s.Warnings, "; ") + ")"
 		}
 		return text
 	}
-	return k.Metric + ": " + fmtKPI(t, k)
+	return k.Name + ": " + fmtKPI(t, k)
 }
 
 // fmtConfigValue renders a config value.
-func fmtConfigValue(v any) string { return runner.FormatValue(v) }
+func fmtConfigValue(v any) string { return record.FormatValue(v) }
 
 // oneLine makes user text safe for one line of a TOML comment or a log:
 // control characters (newlines included) are escaped as Go does.

@@ -10,8 +10,9 @@ import (
 	"testing"
 
 	"github.com/ftbench/ftbench/internal/testutil"
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -65,7 +66,7 @@ func TestGoldenChoice(t *testing.T) {
 					vs = fmtP(cand.VsTop.P)
 				}
 				fmt.Fprintf(&b, "  %-24s feasible=%-5t tied=%-5t %s  vs top %s  cost %s\n", cand.Label, cand.Feasible, cand.Tied,
-					fmtInterval(cand.Objective, UnitRate), vs, fmtCost(cand, c.Cost))
+					fmtInterval(cand.Objective, metric.FramesPerSecond), vs, fmtCost(cand, c.Cost))
 				if !cand.Feasible {
 					fmt.Fprintf(&b, "    why not: %s\n", infeasibleWhy(cand, false))
 				}
@@ -83,7 +84,7 @@ func TestGoldenChoice(t *testing.T) {
 			default:
 				header, _, _ := strings.Cut(string(data), "\n\n")
 				b.WriteString(header + "\n")
-				cfg, err := pipeline.ParseConfig(data, "best.toml")
+				cfg, err := config.ParseConfig(data, "best.toml")
 				if err != nil {
 					t.Fatalf("best.toml does not parse: %v\n%s", err, data)
 				}
@@ -114,7 +115,7 @@ func TestWriteAll(t *testing.T) {
 			t.Parallel()
 			var (
 				spec    *sweeps.Spec
-				results []*runner.Result
+				results []*record.Result
 			)
 			if tt.scenario != "" {
 				spec, results = loadScenario(t, tt.scenario)

@@ -10,7 +10,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
 // WriteHTML writes the report as one HTML page: the choice, the sweep and
@@ -22,7 +23,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	if err != nil {
 		return fmt.Errorf("building the charts: %w", err)
 	}
-	page := htmlPage{R: r, Charts: blocks, KPIs: KPIs, Headline: choiceHeadline(r), Reasons: choiceReasons(r)}
+	page := htmlPage{R: r, Charts: blocks, KPIs: metric.KPIs(), Headline: choiceHeadline(r), Reasons: choiceReasons(r)}
 	page.Title = "ftbench sweep " + r.Name
 	page.Chosen = r.Choice != nil && r.Choice.Best != nil
 	page.MultiInput = len(r.Inputs) > 1
@@ -59,7 +60,7 @@ type htmlPage struct {
 	Sweep      [][2]string
 	SpecText   string
 	Envs       []envView
-	KPIs       []KPI
+	KPIs       []*metric.Metric
 	Rows       []kpiRow
 	Charts     []chartBlock
 	Candidates []candRow
@@ -145,7 +146,7 @@ func (p *htmlPage) setSweep(r *Report) {
 		m := r.Spec.Base.Map()
 		var kv []string
 		for _, k := range r.Spec.BaseKeys {
-			kv = append(kv, k+" = "+runner.FormatValue(m[k]))
+			kv = append(kv, k+" = "+record.FormatValue(m[k]))
 		}
 		add("base", strings.Join(kv, ", "))
 	}
@@ -172,11 +173,11 @@ func (p *htmlPage) setEnvs(r *Report) {
 		add("system", fmt.Sprintf("%s/%s, kernel %s", e.OS, e.Arch, e.Kernel))
 		add("CPU", fmt.Sprintf("%s, %d logical CPUs, %d usable", orUnknown(e.CPUModel), e.CPUs, e.UsableCPUs))
 		if e.MemoryBytes > 0 {
-			add("memory", fmtBytes(float64(e.MemoryBytes)))
+			add("memory", metric.Format(float64(e.MemoryBytes), metric.Bytes))
 		}
 		add("GPU", gpuText(e))
 		for _, d := range e.GPU.Devices {
-			add("GPU device", fmt.Sprintf("%s, %s, %s", d.Name, fmtBytes(float64(d.MemoryBytes)), d.UUID))
+			add("GPU device", fmt.Sprintf("%s, %s, %s", d.Name, metric.Format(float64(d.MemoryBytes), metric.Bytes), d.UUID))
 		}
 		if len(e.FFmpeg) > 0 {
 			keys := make([]string, 0, len(e.FFmpeg))
@@ -211,9 +212,9 @@ func (p *htmlPage) setRows(r *Report) {
 	chosen := chosenTrials(r)
 	for _, t := range r.Trials {
 		row := kpiRow{ID: t.ID, Name: t.Label, Input: t.Input, Chosen: chosen[t], Reference: t.IsReference}
-		for _, k := range KPIs {
-			_, ok := t.Stat(k.Metric)
-			row.Cells = append(row.Cells, kpiCell{Key: k.Key, Text: fmtKPI(t, k), Title: kpiTitle(t, k), Absent: !ok})
+		for _, k := range metric.KPIs() {
+			_, ok := t.Stat(k.Name)
+			row.Cells = append(row.Cells, kpiCell{Key: k.KPI, Text: fmtKPI(t, k), Title: kpiTitle(t, k), Absent: !ok})
 		}
 		switch {
 		case t.IsReference:
@@ -236,7 +237,7 @@ func (p *htmlPage) setCandidates(r *Report) {
 		return
 	}
 	p.CostOrder = costOrder(c.Cost)
-	unit := metricUnit(c.Objective.Metric)
+	unit := unitOf(c.Objective.Metric)
 	for _, cand := range c.Candidates {
 		row := candRow{Label: cand.Label, Objective: fmtInterval(cand.Objective, unit), Cost: fmtCost(cand, c.Cost),
 			Best: cand == c.Best, Feasible: cand.Feasible}
@@ -355,7 +356,7 @@ code { font-size: 0.95em; }
 <h2>KPIs per trial</h2>
 <p>Median over the counted runs (warm-ups never count) and the half-width of its {{.ConfidencePct}} confidence interval; hover a cell for the interval. <code>{{.R.Objective.Metric}} vs reference</code> is the ratio of medians to the reference trial's, <code>~</code> when a two-sided Mann-Whitney U test finds no difference at alpha {{.R.Opts.Alpha}}.</p>
 <table id="kpi-table">
-<thead><tr><th>trial</th>{{if .MultiInput}}<th>input</th>{{end}}{{range .KPIs}}<th data-kpi="{{.Key}}">{{.Name}}</th>{{end}}<th>{{.R.Objective.Metric}} vs reference</th><th>choice</th><th>runs</th></tr></thead>
+<thead><tr><th>trial</th>{{if .MultiInput}}<th>input</th>{{end}}{{range .KPIs}}<th data-kpi="{{.KPI}}">{{.Label}}</th>{{end}}<th>{{.R.Objective.Metric}} vs reference</th><th>choice</th><th>runs</th></tr></thead>
 <tbody>
 {{- $multi := .MultiInput}}
 {{- range .Rows}}

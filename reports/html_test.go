@@ -12,8 +12,9 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -30,7 +31,7 @@ const (
 // xssScenario is a sweep with a payload in every string a user controls:
 // the sweep's name and description, config values (and so labels), error
 // text, stderr, input names, the environment, and the results paths.
-func xssScenario(t *testing.T) (*sweeps.Spec, []*runner.Result, Options) {
+func xssScenario(t *testing.T) (*sweeps.Spec, []*record.Result, Options) {
 	t.Helper()
 	text := fmt.Sprintf(`name = %q
 description = %q
@@ -51,9 +52,9 @@ preset = [%q, "ultrafast"]
 	if err != nil {
 		t.Fatal(err)
 	}
-	var results []*runner.Result
-	env := &runner.Env{Host: xssAttr, CPUModel: xssScript, CPUs: 2, UsableCPUs: 2, GoVersion: xssFunc,
-		GPU: runner.GPUEnv{Error: "no GPU: " + xssScript}, Errors: []string{xssPre}}
+	var results []*record.Result
+	env := &record.Env{Host: xssAttr, CPUModel: xssScript, CPUs: 2, UsableCPUs: 2, GoVersion: xssFunc,
+		GPU: record.GPUEnv{Error: "no GPU: " + xssScript}, Errors: []string{xssPre}}
 	for _, run := range spec.Plan().Runs() {
 		tr := run.Trial
 		axes := map[string]any{}
@@ -62,15 +63,15 @@ preset = [%q, "ultrafast"]
 		}
 		in := tr.Input
 		in.Name = xssAttr
-		r := &runner.Result{Version: 1, Sweep: spec.Name, TrialID: tr.ID, Label: tr.Label, Axes: axes, Config: tr.Config,
-			Input: in, Round: run.Round, Repetition: run.Repetition, Status: runner.StatusOK, Env: env,
-			Resources: runner.Resources{GPU: "no GPU: " + xssAttr, CPUUtilMean: 0.5, ProcessesMax: 1 + run.Round},
-			Series:    &runner.Series{Seconds: []float64{0.1, 0.2, 0.3}, CPUUtil: []float64{0.2, 0.5, 0.4}, SystemCPUUtil: []float64{0.3, 0.6, 0.5}, RSSBytes: []int64{1 << 20, 2 << 20, 3 << 20}}}
+		r := &record.Result{Version: 1, Sweep: spec.Name, TrialID: tr.ID, Label: tr.Label, Axes: axes, Config: tr.Config,
+			Input: in, Round: run.Round, Repetition: run.Repetition, Status: record.StatusOK, Env: env,
+			Resources: record.Resources{GPU: "no GPU: " + xssAttr, CPUUtilMean: 0.5, ProcessesMax: 1 + run.Round},
+			Series:    &record.Series{Seconds: []float64{0.1, 0.2, 0.3}, CPUUtil: []float64{0.2, 0.5, 0.4}, SystemCPUUtil: []float64{0.3, 0.6, 0.5}, RSSBytes: []int64{1 << 20, 2 << 20, 3 << 20}}}
 		fps := 100 + 10*float64(tr.Index) + float64(run.Round)
-		r.Metrics = &pipeline.Metrics{Input: xssScript, Frames: 90, FPS: fps, WallSeconds: 90 / fps,
-			Stages: map[string]float64{"decode": 0.1, "detect": 0.3, "encode": 0.2}, Quality: &pipeline.Quality{HitRate: 0.9}}
+		r.Metrics = &metrics.Metrics{Input: xssScript, Frames: 90, FPS: fps, WallSeconds: 90 / fps,
+			Stages: map[string]float64{"decode": 0.1, "detect": 0.3, "encode": 0.2}, Quality: &metrics.Quality{HitRate: 0.9}}
 		if tr.Index == 0 && run.Round == 1 {
-			r.Status, r.Metrics, r.Error, r.StderrTail, r.Signal = runner.StatusFailed, nil, xssScript+xssAttr, xssPre, xssFunc
+			r.Status, r.Metrics, r.Error, r.StderrTail, r.Signal = record.StatusFailed, nil, xssScript+xssAttr, xssPre, xssFunc
 		}
 		results = append(results, r)
 	}
@@ -248,7 +249,7 @@ func TestMarkdownAndTOMLEscapeUserText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := pipeline.ParseConfig(data, "best.toml")
+	cfg, err := config.ParseConfig(data, "best.toml")
 	if err != nil {
 		t.Fatalf("best.toml does not parse: %v\n%s", err, data)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ftbench/ftbench/metric"
 )
 
 // WriteMarkdown writes the report's summary as GitHub-flavoured Markdown,
@@ -43,8 +45,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if len(r.Inputs) > 1 {
 		cols = append(cols, "input")
 	}
-	for _, k := range KPIs {
-		cols = append(cols, k.Name)
+	for _, k := range metric.KPIs() {
+		cols = append(cols, k.Label)
 	}
 	cols = append(cols, r.Objective.Metric+" vs reference", "chosen")
 	p("| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
@@ -54,7 +56,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		if len(r.Inputs) > 1 {
 			cells = append(cells, mdText(t.Input))
 		}
-		for _, k := range KPIs {
+		for _, k := range metric.KPIs() {
 			cells = append(cells, mdText(fmtKPI(t, k)))
 		}
 		vs := fmtVsRef(t.VsRef)

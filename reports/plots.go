@@ -5,7 +5,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -49,16 +50,13 @@ type ParetoPoint struct {
 type SeriesPick struct {
 	Role    string // "best", "slowest", or "best and slowest"
 	Trial   *TrialStats
-	Run     *runner.Result // the counted run closest to the trial's median frames/s
+	Run     *record.Result // the counted run closest to the trial's median frames/s
 	Omitted string
 }
 
-// paretoResources are the x axes of the Pareto plots.
-var paretoResources = []struct{ metric, name string }{
-	{MetricCPUCores, "CPU cores used"},
-	{"vram_used_max_bytes", "VRAM used"},
-	{"processes_max", "processes"},
-}
+// paretoResources are the x axes of the Pareto plots; the metric registry
+// names them.
+var paretoResources = []string{"cpu_cores", "vram_used_max_bytes", "processes_max"}
 
 func (r *Report) heatmap() Heatmap {
 	h := Heatmap{Metric: r.Objective.Metric}
@@ -146,9 +144,9 @@ func axisNames(axes []sweeps.Axis) string {
 
 // valueIndex finds v among the axis's values, comparing as labels do.
 func valueIndex(a sweeps.Axis, v any) int {
-	s := runner.FormatValue(normalizeJSONValue(v))
+	s := record.FormatValue(normalizeJSONValue(v))
 	for i, x := range a.Values {
-		if runner.FormatValue(normalizeJSONValue(x)) == s {
+		if record.FormatValue(normalizeJSONValue(x)) == s {
 			return i
 		}
 	}
@@ -171,15 +169,16 @@ func (r *Report) feasibleTrials() map[*TrialStats]bool {
 
 func (r *Report) paretoPlots() []ParetoPlot {
 	var out []ParetoPlot
-	for _, res := range paretoResources {
-		p := ParetoPlot{Resource: res.metric, Name: res.name}
-		if isGPUMetric(res.metric) && r.NoGPU != "" {
-			p.Omitted = fmt.Sprintf("No frames/s against %s: %s.", res.name, r.NoGPU)
+	for _, name := range paretoResources {
+		res, _ := metric.Lookup(name)
+		p := ParetoPlot{Resource: res.Name, Name: res.Label}
+		if res.GPU && r.NoGPU != "" {
+			p.Omitted = fmt.Sprintf("No frames/s against %s: %s.", res.Label, r.NoGPU)
 			out = append(out, p)
 			continue
 		}
 		for _, t := range r.Trials {
-			x, okx := t.Stat(res.metric)
+			x, okx := t.Stat(res.Name)
 			y, oky := t.Stat("fps")
 			if okx && oky {
 				p.Points = append(p.Points, ParetoPoint{Trial: t, X: x.Center, Y: y.Center})
@@ -201,10 +200,10 @@ func (r *Report) paretoPlots() []ParetoPlot {
 		}
 		switch {
 		case len(p.Points) == 0:
-			p.Omitted = fmt.Sprintf("No frames/s against %s: no trial measured both.", res.name)
+			p.Omitted = fmt.Sprintf("No frames/s against %s: no trial measured both.", res.Label)
 		case len(distinct) == 1 && len(p.Points) > 1:
 			p.Omitted = fmt.Sprintf("No frames/s against %s: every trial used the same (%s), so there is no front to show.",
-				res.name, fmtValue(p.Points[0].X, metricUnit(res.metric)))
+				res.Label, metric.Format(p.Points[0].X, res.Unit))
 		}
 		out = append(out, p)
 	}
@@ -253,13 +252,13 @@ func (r *Report) seriesPicks() []SeriesPick {
 
 // medianRun returns the counted run whose frames/s is closest to the
 // trial's median, preferring runs with a time series.
-func medianRun(t *TrialStats) *runner.Result {
+func medianRun(t *TrialStats) *record.Result {
 	s, ok := t.Stat("fps")
-	var pick *runner.Result
+	var pick *record.Result
 	bestD := math.Inf(1)
 	for _, run := range t.Runs {
 		d := 0.0
-		if v, has := run.Metric("fps"); has && ok {
+		if v, has := metric.Value(run, "fps"); has && ok {
 			d = math.Abs(v - s.Center)
 		}
 		if run.Series == nil || len(run.Series.Seconds) == 0 {

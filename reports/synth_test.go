@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -37,23 +38,23 @@ type runModel struct {
 }
 
 type scenarioModel struct {
-	env    runner.Env
+	env    record.Env
 	frames int
-	model  func(cfg pipeline.Config, round int, warmup bool) runModel
+	model  func(cfg config.Config, round int, warmup bool) runModel
 }
 
 const gib = 1 << 30
 
 var models = map[string]scenarioModel{
 	"gpu": {
-		env: runner.Env{Host: "gpu-box-01", OS: "linux", Arch: "amd64", Kernel: "6.8.0-60-generic",
+		env: record.Env{Host: "gpu-box-01", OS: "linux", Arch: "amd64", Kernel: "6.8.0-60-generic",
 			CPUModel: "AMD Ryzen 9 7950X3D 16-Core Processor", CPUs: 32, UsableCPUs: 32, MemoryBytes: 128 * gib,
-			GPU: runner.GPUEnv{Devices: []runner.GPUDevice{{Name: "NVIDIA GeForce RTX 5090", UUID: "GPU-5b1f0c1e-2d7a-4c55-9a51-0e4b6f7d2c11", MemoryBytes: 32 * gib}},
+			GPU: record.GPUEnv{Devices: []record.GPUDevice{{Name: "NVIDIA GeForce RTX 5090", UUID: "GPU-5b1f0c1e-2d7a-4c55-9a51-0e4b6f7d2c11", MemoryBytes: 32 * gib}},
 				Driver: "575.51.02", CUDA: "12.9", NVML: "12.575.51.02"},
 			FFmpeg: map[string]string{"libavcodec": "59.37.100", "libavformat": "59.27.100"}, GoVersion: "go1.26.8",
 			Version: "(devel)", Revision: "f206ec1c0ffee5eed0000000000000000000000"},
 		frames: 1800,
-		model: func(cfg pipeline.Config, round int, warmup bool) runModel {
+		model: func(cfg config.Config, round int, warmup bool) runModel {
 			base := map[[2]int]float64{{1, 8}: 300, {1, 32}: 340, {2, 8}: 560, {2, 32}: 640, {4, 8}: 650, {4, 32}: 720}
 			m := runModel{fps: base[[2]int{cfg.Processes, int(cfg.Batch)}], cv: 0.04,
 				cpu: 0.04 * float64(cfg.Processes), gpu: math.Min(0.97, 0.22*float64(cfg.Processes)+0.02*float64(cfg.Batch)/8),
@@ -69,21 +70,21 @@ var models = map[string]scenarioModel{
 		},
 	},
 	"cpu": {
-		env: runner.Env{Host: "ci-runner", OS: "linux", Arch: "amd64", Kernel: "6.1.0-37-amd64", CPUModel: "AMD EPYC 7B13",
-			CPUs: 2, UsableCPUs: 2, MemoryBytes: 8 * gib, GPU: runner.GPUEnv{Error: "no GPU: NVML library (libnvidia-ml.so.1) not found"},
+		env: record.Env{Host: "ci-runner", OS: "linux", Arch: "amd64", Kernel: "6.1.0-37-amd64", CPUModel: "AMD EPYC 7B13",
+			CPUs: 2, UsableCPUs: 2, MemoryBytes: 8 * gib, GPU: record.GPUEnv{Error: "no GPU: NVML library (libnvidia-ml.so.1) not found"},
 			FFmpeg: map[string]string{"libavcodec": "59.37.100"}, GoVersion: "go1.26.8", Version: "(devel)"},
 		frames: 90,
-		model: func(cfg pipeline.Config, round int, warmup bool) runModel {
+		model: func(cfg config.Config, round int, warmup bool) runModel {
 			fps := map[int]float64{1: 650, 2: 780, 4: 700}[cfg.DecoderThreads]
 			return runModel{fps: fps, cv: 0.02, cpu: 0.55 + 0.05*float64(cfg.DecoderThreads), gpu: -1, hitRate: 0.958}
 		},
 	},
 	"nofeasible": {
-		env: runner.Env{Host: "ci-runner", OS: "linux", Arch: "amd64", Kernel: "6.1.0-37-amd64", CPUModel: "AMD EPYC 7B13",
-			CPUs: 2, UsableCPUs: 2, MemoryBytes: 8 * gib, GPU: runner.GPUEnv{Error: "no GPU: NVML library (libnvidia-ml.so.1) not found"},
+		env: record.Env{Host: "ci-runner", OS: "linux", Arch: "amd64", Kernel: "6.1.0-37-amd64", CPUModel: "AMD EPYC 7B13",
+			CPUs: 2, UsableCPUs: 2, MemoryBytes: 8 * gib, GPU: record.GPUEnv{Error: "no GPU: NVML library (libnvidia-ml.so.1) not found"},
 			GoVersion: "go1.26.8", Version: "(devel)"},
 		frames: 90,
-		model: func(cfg pipeline.Config, round int, warmup bool) runModel {
+		model: func(cfg config.Config, round int, warmup bool) runModel {
 			return runModel{fps: 900 + 40*float64(cfg.DetectInterval) - float64(cfg.Batch), cv: 0.03, cpu: 0.6, gpu: -1,
 				hitRate: 1 - 0.035*float64(cfg.DetectInterval)}
 		},
@@ -92,12 +93,12 @@ var models = map[string]scenarioModel{
 
 // synthesize builds the records of a scenario's sweep: every run of the
 // spec's plan, in the order a sweep runs them.
-func synthesize(t *testing.T, name string, spec *sweeps.Spec) []*runner.Result {
+func synthesize(t *testing.T, name string, spec *sweeps.Spec) []*record.Result {
 	t.Helper()
 	sm := models[name]
 	rng := rand.New(rand.NewPCG(uint64(len(name)), 42))
 	start := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	var out []*runner.Result
+	var out []*record.Result
 	for _, run := range spec.Plan().Runs() {
 		tr := run.Trial
 		m := sm.model(tr.Config, run.Round, run.Warmup)
@@ -111,8 +112,8 @@ func synthesize(t *testing.T, name string, spec *sweeps.Spec) []*runner.Result {
 		for _, s := range tr.Axes {
 			axes[s.Key] = s.Value
 		}
-		res := &runner.Result{
-			Version: runner.RecordVersion, Sweep: spec.Name, TrialID: tr.ID, Label: tr.Label, Axes: axes,
+		res := &record.Result{
+			Version: record.RecordVersion, Sweep: spec.Name, TrialID: tr.ID, Label: tr.Label, Axes: axes,
 			Config: tr.Config, Input: tr.Input, Round: run.Round, Repetition: run.Repetition, Warmup: run.Warmup,
 			Start: start, Env: &env,
 		}
@@ -121,7 +122,7 @@ func synthesize(t *testing.T, name string, spec *sweeps.Spec) []*runner.Result {
 		start = res.End.Add(200 * time.Millisecond)
 		interval := 0.25
 		samples := max(1, int(res.ElapsedSeconds/interval))
-		res.Resources = runner.Resources{Samples: samples, IntervalSeconds: interval,
+		res.Resources = record.Resources{Samples: samples, IntervalSeconds: interval,
 			CPUUtilMean: round6(m.cpu * (1 + 0.03*rng.NormFloat64())), SystemCPUUtilMean: round6(m.cpu*1.1 + 0.02),
 			RSSMaxBytes: int64(180<<20 + tr.Config.Batch*(6<<20)), ProcessesMax: tr.Config.Processes + 1,
 			SamplerCPUSeconds: 0.002, SamplerOverhead: 0.0004, HarnessCPUSeconds: 0.004}
@@ -143,11 +144,11 @@ func synthesize(t *testing.T, name string, spec *sweeps.Spec) []*runner.Result {
 		res.Series = synthSeries(rng, res, m, samples, interval)
 		switch m.fail {
 		case "failed":
-			res.Status, res.ExitCode, res.Error, res.StderrTail = runner.StatusFailed, 2, m.errorMsg, m.stderr
+			res.Status, res.ExitCode, res.Error, res.StderrTail = record.StatusFailed, 2, m.errorMsg, m.stderr
 		case "timeout":
-			res.Status, res.ExitCode, res.Signal, res.Error = runner.StatusTimeout, -1, "killed", m.errorMsg
+			res.Status, res.ExitCode, res.Signal, res.Error = record.StatusTimeout, -1, "killed", m.errorMsg
 		default:
-			res.Status = runner.StatusOK
+			res.Status = record.StatusOK
 			res.Metrics = synthMetrics(rng, tr, sm.frames, wall, fps, m)
 		}
 		out = append(out, res)
@@ -155,8 +156,8 @@ func synthesize(t *testing.T, name string, spec *sweeps.Spec) []*runner.Result {
 	return out
 }
 
-func synthSeries(rng *rand.Rand, res *runner.Result, m runModel, samples int, interval float64) *runner.Series {
-	s := &runner.Series{StrideSamples: 1}
+func synthSeries(rng *rand.Rand, res *record.Result, m runModel, samples int, interval float64) *record.Series {
+	s := &record.Series{StrideSamples: 1}
 	for i := 0; i < samples; i++ {
 		ramp := math.Min(1, float64(i+1)/3)
 		s.Seconds = append(s.Seconds, round6(float64(i+1)*interval))
@@ -171,16 +172,16 @@ func synthSeries(rng *rand.Rand, res *runner.Result, m runModel, samples int, in
 	return s
 }
 
-func synthMetrics(rng *rand.Rand, tr *runner.Trial, frames int, wall, fps float64, m runModel) *pipeline.Metrics {
+func synthMetrics(rng *rand.Rand, tr *record.Trial, frames int, wall, fps float64, m runModel) *metrics.Metrics {
 	share := map[string]float64{"decode": 0.22, "scale": 0.05, "detect": 0.48, "track": 0.03, "reframe": 0.01, "encode": 0.2, "mux": 0.01}
 	stages := map[string]float64{}
 	for k, v := range share {
 		stages[k] = round6(wall * v * 1.3 * (1 + 0.05*rng.NormFloat64()))
 	}
 	hits := int(math.Round(m.hitRate * float64(frames)))
-	return &pipeline.Metrics{Input: tr.Input.Name + ".mp4", Frames: frames, WallSeconds: round6(wall), FPS: round6(fps), Stages: stages,
+	return &metrics.Metrics{Input: tr.Input.Name + ".mp4", Frames: frames, WallSeconds: round6(wall), FPS: round6(fps), Stages: stages,
 		PeakRSSBytes: 150 << 20, Config: tr.Config,
-		Quality: &pipeline.Quality{HitRate: float64(hits) / float64(frames), Recall: 0.95, Precision: 1, GTFrames: frames, Hits: hits},
+		Quality: &metrics.Quality{HitRate: float64(hits) / float64(frames), Recall: 0.95, Precision: 1, GTFrames: frames, Hits: hits},
 		Width:   1920, Height: 1080, CropWidth: 606, CropHeight: 1080, InputFPS: 30, DetectFrames: frames / 2, Tracks: 1, FacesFrames: frames,
 		Decoder: "h264", EncoderName: "libx264"}
 }
@@ -188,14 +189,14 @@ func synthMetrics(rng *rand.Rand, tr *runner.Trial, frames int, wall, fps float6
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
 // loadScenario reads a scenario's spec and recorded results.
-func loadScenario(t *testing.T, name string) (*sweeps.Spec, []*runner.Result) {
+func loadScenario(t *testing.T, name string) (*sweeps.Spec, []*record.Result) {
 	t.Helper()
 	dir := filepath.Join("testdata", name)
 	spec, err := sweeps.Load(filepath.Join(dir, "spec.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, warns, err := runner.ReadResults(filepath.Join(dir, "results.jsonl"))
+	results, warns, err := record.ReadResults(filepath.Join(dir, "results.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -20,7 +21,7 @@ func choiceHeadline(r *Report) string {
 		return "No feasible config: " + noFeasibleWhy(r) + "; best.toml is not written."
 	}
 	return fmt.Sprintf("Best config: %s, %s %s", c.Best.Label, objectiveName(c.Objective),
-		fmtInterval(c.Best.Objective, metricUnit(c.Objective.Metric)))
+		fmtInterval(c.Best.Objective, unitOf(c.Objective.Metric)))
 }
 
 // noFeasibleWhy says why no config could be chosen.
@@ -60,7 +61,7 @@ func fmtChecks(cand *Candidate, multiInput bool) string {
 	for _, chk := range cand.Checks {
 		var s string
 		if chk.Measured {
-			s = fmt.Sprintf("%s: %s", chk.Constraint.Text, fmtValue(chk.Value, metricUnit(chk.Constraint.Metric)))
+			s = fmt.Sprintf("%s: %s", chk.Constraint.Text, metric.Format(chk.Value, unitOf(chk.Constraint.Metric)))
 		} else {
 			s = fmt.Sprintf("%s: %s", chk.Constraint.Text, chk.Why)
 		}
@@ -87,7 +88,7 @@ func fmtCost(cand *Candidate, terms []CostTerm) string {
 			if cand.Cost[i] == 0 {
 				continue
 			}
-			parts = append(parts, term.Name+" "+fmtValue(cand.Cost[i], metricUnit(term.Metric)))
+			parts = append(parts, term.Name+" "+metric.Format(cand.Cost[i], unitOf(term.Metric)))
 			continue
 		}
 		keys := term.matching()
@@ -95,15 +96,15 @@ func fmtCost(cand *Candidate, terms []CostTerm) string {
 			continue
 		}
 		s := term.Name + " " + fmtCount(cand.Cost[i])
-		if b, ok := cand.Config.Map()[keys[0]].(pipeline.BatchSize); ok && len(keys) == 1 && b == pipeline.BatchAuto {
+		if b, ok := cand.Config.Map()[keys[0]].(config.BatchSize); ok && len(keys) == 1 && b == config.BatchAuto {
 			s += " (auto, counted at batch_max)"
 		} else if len(keys) > 1 || keys[0] != term.Name {
 			// Say what the sum is made of: "threads 3 (decoder_threads 1 + encode_threads 0 = 2 CPUs)".
 			m := cand.Config.Map()
 			var terms []string
 			for _, k := range keys {
-				v := k + " " + runner.FormatValue(m[k])
-				if term.AutoZero && runner.FormatValue(m[k]) == "0" {
+				v := k + " " + record.FormatValue(m[k])
+				if term.AutoZero && record.FormatValue(m[k]) == "0" {
 					v += " = all CPUs"
 				}
 				terms = append(terms, v)
@@ -147,8 +148,8 @@ func costDifference(a, b *Candidate, terms []CostTerm) string {
 			continue
 		}
 		if term.Metric != "" {
-			u := metricUnit(term.Metric)
-			return fmt.Sprintf("%s %s vs %s", term.Name, fmtValue(a.Cost[i], u), fmtValue(b.Cost[i], u))
+			u := unitOf(term.Metric)
+			return fmt.Sprintf("%s %s vs %s", term.Name, metric.Format(a.Cost[i], u), metric.Format(b.Cost[i], u))
 		}
 		return fmt.Sprintf("%s %s vs %s", term.Name, fmtCount(a.Cost[i]), fmtCount(b.Cost[i]))
 	}
@@ -163,7 +164,7 @@ func choiceReasons(r *Report) []string {
 		return nil
 	}
 	multi := len(r.Inputs) > 1
-	unit := metricUnit(c.Objective.Metric)
+	unit := unitOf(c.Objective.Metric)
 	var out []string
 	if c.Best == nil {
 		for _, cand := range c.Candidates {
@@ -197,7 +198,7 @@ func choiceReasons(r *Report) []string {
 	default:
 		why := costDifference(b, c.Top, c.Cost)
 		out = append(out, fmt.Sprintf("The fastest by median, %s (%s), is not significantly better (one-sided Mann-Whitney U %s > alpha %s), and this config uses fewer resources: %s.",
-			c.Top.Label, fmtValue(c.Top.Objective.Center, unit), fmtP(b.VsTop.P), fmtAlpha(c.Alpha), why))
+			c.Top.Label, metric.Format(c.Top.Objective.Center, unit), fmtP(b.VsTop.P), fmtAlpha(c.Alpha), why))
 	}
 	out = append(out, "Resource-cost order among tied configs: "+costOrder(c.Cost)+"; this config: "+orNone(fmtCost(b, c.Cost))+".")
 	if ru := c.RunnerUp; ru != nil {
@@ -229,7 +230,7 @@ func infeasibleWhy(cand *Candidate, multi bool) string {
 			where = " on " + chk.Input
 		}
 		if chk.Measured {
-			parts = append(parts, fmt.Sprintf("%s not met%s: median %s", chk.Constraint.Text, where, fmtValue(chk.Value, metricUnit(chk.Constraint.Metric))))
+			parts = append(parts, fmt.Sprintf("%s not met%s: median %s", chk.Constraint.Text, where, metric.Format(chk.Value, unitOf(chk.Constraint.Metric))))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s cannot be checked%s: %s", chk.Constraint.Text, where, chk.Why))
 		}
@@ -271,7 +272,7 @@ func runsLine(r *Report) string {
 
 // failureLine is a failed run's error in one line: the error, and how the
 // child ended.
-func failureLine(f *runner.Result) string {
+func failureLine(f *record.Result) string {
 	var parts []string
 	if f.Error != "" {
 		parts = append(parts, f.Error)
@@ -289,7 +290,7 @@ func failureLine(f *runner.Result) string {
 }
 
 // gpuText describes an environment's GPUs, or why there are none.
-func gpuText(e runner.Env) string {
+func gpuText(e record.Env) string {
 	if len(e.GPU.Devices) == 0 {
 		if e.GPU.Error != "" {
 			return e.GPU.Error

@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -26,9 +26,9 @@ const (
 // best.toml and leaves any earlier one in place; the returned report says
 // so (Choice.Best is nil, and WriteOutcome tells the user). spec may be
 // nil. opts.Files defaults to dir's results.jsonl.
-func WriteAll(dir string, results []*runner.Result, spec *sweeps.Spec, opts Options) (*Report, error) {
+func WriteAll(dir string, results []*record.Result, spec *sweeps.Spec, opts Options) (*Report, error) {
 	if len(opts.Files) == 0 {
-		opts.Files = []string{filepath.Join(dir, runner.ResultsFile)}
+		opts.Files = []string{filepath.Join(dir, record.ResultsFile)}
 	}
 	r := Analyze(results, spec, opts)
 	return r, Write(r, DirPaths(dir))
@@ -57,7 +57,7 @@ func Write(r *Report, p Paths) error {
 			errs = append(errs, fmt.Errorf("%s: %w", path, err))
 			return
 		}
-		if err := pipeline.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -66,7 +66,7 @@ func Write(r *Report, p Paths) error {
 	if p.Best != "" && r.Choice != nil && r.Choice.Best != nil {
 		data, err := BestTOML(r)
 		if err == nil {
-			err = pipeline.WriteFileAtomic(p.Best, data)
+			err = atomicfile.WriteFile(p.Best, data)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -81,7 +81,7 @@ func WriteOutcome(w io.Writer, r *Report, p Paths) {
 	fmt.Fprintln(w, oneLine(choiceHeadline(r)))
 	c := r.Choice
 	if c != nil && c.Best != nil && c.RunnerUp != nil {
-		fmt.Fprintf(w, "  runner-up: %s, %s\n", oneLine(c.RunnerUp.Label), fmtInterval(c.RunnerUp.Objective, metricUnit(c.Objective.Metric)))
+		fmt.Fprintf(w, "  runner-up: %s, %s\n", oneLine(c.RunnerUp.Label), fmtInterval(c.RunnerUp.Objective, unitOf(c.Objective.Metric)))
 	}
 	if c != nil {
 		for _, warn := range c.Warnings {

@@ -6,35 +6,14 @@ import (
 	"runtime/debug"
 
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/record"
 )
-
-// Env is the environment fingerprint carried by every result: what a
-// number was measured on, so results from different machines or builds are
-// never compared unknowingly.
-type Env struct {
-	Host        string            `json:"host"`
-	OS          string            `json:"os"`
-	Arch        string            `json:"arch"`
-	Kernel      string            `json:"kernel,omitempty"`
-	CPUModel    string            `json:"cpu_model,omitempty"`
-	CPUs        int               `json:"cpus"`        // logical CPUs of the machine
-	UsableCPUs  int               `json:"usable_cpus"` // those this process may run on (affinity, cgroup cpusets)
-	MemoryBytes int64             `json:"memory_bytes,omitempty"`
-	GPU         GPUEnv            `json:"gpu"`
-	FFmpeg      map[string]string `json:"ffmpeg,omitempty"` // library versions, as the linked libraries report them
-	GoVersion   string            `json:"go_version"`
-	Version     string            `json:"ftbench_version"` // the main module's version, "(devel)" for a local build
-	Revision    string            `json:"vcs_revision,omitempty"`
-	RevisionAt  string            `json:"vcs_time,omitempty"`
-	Modified    bool              `json:"vcs_modified,omitempty"` // built from a tree with uncommitted changes
-	Errors      []string          `json:"errors,omitempty"`       // what could not be read
-}
 
 // Fingerprint describes this machine and this build. gpu is the sampler
 // in use (nil without one) and noGPU why there is none. Parts that cannot
 // be read are listed in Errors; the rest is still filled in.
-func Fingerprint(proc Proc, gpu GPUSampler, noGPU string) Env {
-	e := Env{
+func Fingerprint(proc Proc, gpu GPUSampler, noGPU string) record.Env {
+	e := record.Env{
 		OS:         runtime.GOOS,
 		Arch:       runtime.GOARCH,
 		UsableCPUs: runtime.NumCPU(),

@@ -16,13 +16,15 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 )
 
 // stderrTailBytes is how much of a failed child's stderr a result keeps.
 const stderrTailBytes = 2048
 
-// Runner runs trials as child processes and turns each run into a Result.
+// Runner runs trials as child processes and turns each run into a record.Result.
 type Runner struct {
 	// Command is the program and leading arguments that run one trial; the
 	// trial's flags and input are appended:
@@ -35,7 +37,7 @@ type Runner struct {
 	// Sampler samples each run; nil samples /proc with the defaults.
 	Sampler *Sampler
 	// Env is stored in every result.
-	Env *Env
+	Env *record.Env
 	// SweepName and Shard are stored in every result.
 	SweepName string
 	Shard     string
@@ -50,7 +52,7 @@ type Runner struct {
 }
 
 // RunDir returns the folder of a run's files.
-func (r *Runner) RunDir(run Run) string {
+func (r *Runner) RunDir(run record.Run) string {
 	name := "rep" + strconv.Itoa(run.Repetition)
 	if run.Warmup {
 		name = "warmup" + strconv.Itoa(run.Repetition)
@@ -69,15 +71,15 @@ func (r *Runner) command() ([]string, error) {
 	return []string{exe, "run"}, nil
 }
 
-// Run executes one run of a trial and returns its result; it never fails,
+// record.Run executes one run of a trial and returns its result; it never fails,
 // whatever the child does: a failure is a result with a failed status.
 // Canceling ctx kills the child and records the run as interrupted;
 // timeout (0 for none) kills it and records a timeout. Either way the
 // child's whole process group is killed.
-func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Result {
+func (r *Runner) Run(ctx context.Context, run record.Run, timeout time.Duration) *record.Result {
 	t := run.Trial
-	res := &Result{
-		Version:    RecordVersion,
+	res := &record.Result{
+		Version:    record.RecordVersion,
 		Sweep:      r.SweepName,
 		Shard:      r.Shard,
 		TrialID:    t.ID,
@@ -95,7 +97,7 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 			res.Axes[s.Key] = s.Value
 		}
 	}
-	fail := res.failed
+	fail := func(err error) *record.Result { return failed(res, err) }
 	argv, err := r.command()
 	if err != nil {
 		return fail(err)
@@ -110,8 +112,8 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 		return fail(err)
 	}
 	cfgPath := filepath.Join(r.Dir, "trials", t.ID, "config.toml")
-	header := fmt.Sprintf("Trial %s (%s) of sweep %q, written by ftbench sweep.\nRun it alone with: ftbench run --config %s %s", t.ID, t.Label, r.SweepName, cfgPath, t.Input.Video)
-	if err := pipeline.WriteFileAtomic(cfgPath, t.Config.WriteTOML(header)); err != nil {
+	header := fmt.Sprintf("record.Trial %s (%s) of sweep %q, written by ftbench sweep.\nRun it alone with: ftbench run --config %s %s", t.ID, t.Label, r.SweepName, cfgPath, t.Input.Video)
+	if err := atomicfile.WriteFile(cfgPath, t.Config.WriteTOML(header)); err != nil {
 		return fail(err)
 	}
 	metricsPath := filepath.Join(dir, "metrics.json")
@@ -135,7 +137,7 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 	switch {
 	case sup.killed(res, "", timeout):
 	case waitErr != nil:
-		res.Status = StatusFailed
+		res.Status = record.StatusFailed
 		if res.Signal != "" {
 			res.Error = "killed by " + res.Signal
 			if res.Signal == "SIGKILL" {
@@ -153,14 +155,14 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 	default:
 		m, err := readMetrics(metricsPath)
 		if err != nil {
-			res.Status = StatusFailed
+			res.Status = record.StatusFailed
 			res.Error = "exited 0 but " + err.Error()
 		} else {
-			res.Status = StatusOK
+			res.Status = record.StatusOK
 			res.Metrics = m
 		}
 	}
-	if res.Status != StatusOK {
+	if res.Status != record.StatusOK {
 		res.StderrTail = tail
 		if m, err := readMetrics(metricsPath); err == nil {
 			res.Metrics = m // whatever the child managed to write
@@ -174,8 +176,8 @@ func (r *Runner) Run(ctx context.Context, run Run, timeout time.Duration) *Resul
 
 // failed marks res as a run that failed before or around its child (it
 // could not be prepared or started) and returns it.
-func (res *Result) failed(err error) *Result {
-	res.Status = StatusFailed
+func failed(res *record.Result, err error) *record.Result {
+	res.Status = record.StatusFailed
 	res.ExitCode = -1
 	res.Error = err.Error()
 	if res.Start.IsZero() {
@@ -187,20 +189,20 @@ func (res *Result) failed(err error) *Result {
 
 // child is how a supervised child ended.
 type child struct {
-	killedFor Status // StatusTimeout or StatusInterrupted when the harness killed it
-	waitErr   error  // from Wait
-	tail      string // the end of its stderr
+	killedFor record.Status // record.StatusTimeout or record.StatusInterrupted when the harness killed it
+	waitErr   error         // from Wait
+	tail      string        // the end of its stderr
 }
 
 // killed fills res's status and error for a child the harness killed (at
 // its timeout, or interrupted), naming it what ("" or "reference workload
 // "), and reports whether it was killed.
-func (c child) killed(res *Result, what string, timeout time.Duration) bool {
+func (c child) killed(res *record.Result, what string, timeout time.Duration) bool {
 	switch c.killedFor {
-	case StatusTimeout:
-		res.Status, res.Error = StatusTimeout, fmt.Sprintf("%stimed out after %s; killed its process group", what, timeout)
-	case StatusInterrupted:
-		res.Status, res.Error = StatusInterrupted, "interrupted; killed its process group"
+	case record.StatusTimeout:
+		res.Status, res.Error = record.StatusTimeout, fmt.Sprintf("%stimed out after %s; killed its process group", what, timeout)
+	case record.StatusInterrupted:
+		res.Status, res.Error = record.StatusInterrupted, "interrupted; killed its process group"
 	default:
 		return false
 	}
@@ -212,8 +214,8 @@ func (c child) killed(res *Result, what string, timeout time.Duration) bool {
 // its whole tree at the timeout or when ctx is done, and fills res's start
 // and end, elapsed time, resources, exit code and signal. The error is
 // only for a child that could not be started (res.Start is set then).
-// Trials (Run) and the reference workload (RunReference) share it.
-func (r *Runner) supervise(ctx context.Context, res *Result, dir, name string, args []string, timeout time.Duration) (child, error) {
+// Trials (record.Run) and the reference workload (RunReference) share it.
+func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name string, args []string, timeout time.Duration) (child, error) {
 	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
 	if err != nil {
 		return child{}, err
@@ -265,11 +267,11 @@ func (r *Runner) supervise(ctx context.Context, res *Result, dir, name string, a
 	select {
 	case c.waitErr = <-waited:
 	case <-timer:
-		c.killedFor = StatusTimeout
+		c.killedFor = record.StatusTimeout
 		killTree(pgid)
 		c.waitErr = <-waited
 	case <-ctx.Done():
-		c.killedFor = StatusInterrupted
+		c.killedFor = record.StatusInterrupted
 		killTree(pgid)
 		c.waitErr = <-waited
 	}
@@ -289,7 +291,7 @@ func (r *Runner) supervise(ctx context.Context, res *Result, dir, name string, a
 		// Note: the kernel's accounting covers the child's whole life and
 		// every descendant it waited for, so the mean comes from it rather
 		// than from the samples, which miss the last interval.
-		if cpus := res.Env.cpus(); cpus > 0 && res.ElapsedSeconds > 0 {
+		if cpus := envCPUs(res.Env); cpus > 0 && res.ElapsedSeconds > 0 {
 			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
 			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
 			// A run shorter than a few samples can peak above what the
@@ -301,7 +303,7 @@ func (r *Runner) supervise(ctx context.Context, res *Result, dir, name string, a
 	return c, nil
 }
 
-func (e *Env) cpus() int {
+func envCPUs(e *record.Env) int {
 	if e != nil && e.CPUs > 0 {
 		return e.CPUs
 	}
@@ -327,7 +329,7 @@ func killGroup(pgid int) {
 	}
 }
 
-func readMetrics(path string) (*pipeline.Metrics, error) {
+func readMetrics(path string) (*metrics.Metrics, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -335,7 +337,7 @@ func readMetrics(path string) (*pipeline.Metrics, error) {
 		}
 		return nil, err
 	}
-	var m pipeline.Metrics
+	var m metrics.Metrics
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("wrote a malformed metrics file %s: %v", path, err)
 	}

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner/runnertest"
 )
 
@@ -21,19 +23,19 @@ func TestMain(m *testing.M) {
 
 // testTrial returns a trial of the default config with the given batch, on
 // a dummy input file.
-func testTrial(t *testing.T, batch int) Trial {
+func testTrial(t *testing.T, batch int) record.Trial {
 	t.Helper()
 	video := filepath.Join(t.TempDir(), "clip.mp4")
 	if err := os.WriteFile(video, []byte("video"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := pipeline.DefaultConfig().With(map[string]any{"batch": batch})
+	cfg, err := config.DefaultConfig().With(map[string]any{"batch": batch})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := Input{Name: "clip.mp4", Video: video, Size: 5}
-	axes := []Setting{{"batch", batch}}
-	return Trial{ID: TrialID(cfg, in), Label: Label(axes), Axes: axes, Config: cfg, Input: in}
+	in := record.Input{Name: "clip.mp4", Video: video, Size: 5}
+	axes := []record.Setting{{Key: "batch", Value: batch}}
+	return record.Trial{ID: record.TrialID(cfg, in), Label: record.Label(axes), Axes: axes, Config: cfg, Input: in}
 }
 
 // fakeRunner returns a runner whose child is this test binary acting as
@@ -54,23 +56,23 @@ func fakeRunner(t *testing.T, rules string) *Runner {
 func TestRunOK(t *testing.T) {
 	r := fakeRunner(t, "burn=0.3")
 	tr := testTrial(t, 4)
-	res := r.Run(context.Background(), Run{Trial: &tr, Round: 1, Repetition: 0}, time.Minute)
-	if res.Status != StatusOK {
+	res := r.Run(context.Background(), record.Run{Trial: &tr, Round: 1, Repetition: 0}, time.Minute)
+	if res.Status != record.StatusOK {
 		t.Fatalf("status %s, error %q, stderr %q", res.Status, res.Error, res.StderrTail)
 	}
 	if res.Metrics == nil || res.Metrics.FPS != runnertest.FPS(tr.Config) {
 		t.Fatalf("metrics %+v, want the fake's fps %v", res.Metrics, runnertest.FPS(tr.Config))
 	}
-	if v, ok := res.Metric("fps"); !ok || v != runnertest.FPS(tr.Config) {
+	if v, ok := metric.Value(res, "fps"); !ok || v != runnertest.FPS(tr.Config) {
 		t.Errorf("Metric(fps) = %v, %v", v, ok)
 	}
-	if v, ok := res.Metric("stages.detect"); !ok || v <= 0 {
+	if v, ok := metric.Value(res, "stages.detect"); !ok || v <= 0 {
 		t.Errorf("Metric(stages.detect) = %v, %v", v, ok)
 	}
-	if _, ok := res.Metric("quality.hit_rate"); ok {
+	if _, ok := metric.Value(res, "quality.hit_rate"); ok {
 		t.Error("no ground truth, yet a quality metric")
 	}
-	if res.TrialID != tr.ID || res.Label != "batch=4" || res.Round != 1 || res.Version != RecordVersion || res.Env == nil {
+	if res.TrialID != tr.ID || res.Label != "batch=4" || res.Round != 1 || res.Version != record.RecordVersion || res.Env == nil {
 		t.Errorf("record fields: %+v", res)
 	}
 	if res.ExitCode != 0 || res.ElapsedSeconds <= 0 || !res.End.After(res.Start) {
@@ -82,10 +84,10 @@ func TestRunOK(t *testing.T) {
 	t.Logf("sampler: %.4f s CPU over %.2f s = %.3f%% of a core; harness %.4f s; %d samples",
 		res.Resources.SamplerCPUSeconds, res.ElapsedSeconds, 100*res.Resources.SamplerOverhead,
 		res.Resources.HarnessCPUSeconds, res.Resources.Samples)
-	if _, err := os.Stat(filepath.Join(r.RunDir(Run{Trial: &tr, Round: 1}), "out.mp4")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(r.RunDir(record.Run{Trial: &tr, Round: 1}), "out.mp4")); !os.IsNotExist(err) {
 		t.Errorf("output video kept without KeepOutputs: %v", err)
 	}
-	cfg, err := pipeline.LoadConfig(filepath.Join(r.Dir, "trials", tr.ID, "config.toml"))
+	cfg, err := config.LoadConfig(filepath.Join(r.Dir, "trials", tr.ID, "config.toml"))
 	if err != nil || cfg != tr.Config {
 		t.Errorf("trial config file: %v", err)
 	}
@@ -96,22 +98,22 @@ func TestRunFailures(t *testing.T) {
 		name       string
 		rules      string
 		timeout    time.Duration
-		status     Status
+		status     record.Status
 		errHas     string
 		signal     string
 		grandchild bool
 	}{
-		{name: "crash", rules: "crash=batch:4", status: StatusFailed, errHas: "fake pipeline: boom"},
-		{name: "killed", rules: "kill=batch:4", status: StatusFailed, errHas: "killed by SIGKILL", signal: "SIGKILL"},
-		{name: "no metrics", rules: "nometrics=batch:4", status: StatusFailed, errHas: "wrote no metrics"},
-		{name: "timeout", rules: "hang=batch:4", timeout: 500 * time.Millisecond, status: StatusTimeout, errHas: "timed out", signal: "SIGKILL", grandchild: true},
+		{name: "crash", rules: "crash=batch:4", status: record.StatusFailed, errHas: "fake pipeline: boom"},
+		{name: "killed", rules: "kill=batch:4", status: record.StatusFailed, errHas: "killed by SIGKILL", signal: "SIGKILL"},
+		{name: "no metrics", rules: "nometrics=batch:4", status: record.StatusFailed, errHas: "wrote no metrics"},
+		{name: "timeout", rules: "hang=batch:4", timeout: 500 * time.Millisecond, status: record.StatusTimeout, errHas: "timed out", signal: "SIGKILL", grandchild: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "log")
 			r := fakeRunner(t, tt.rules+";log="+log)
 			tr := testTrial(t, 4)
-			res := r.Run(context.Background(), Run{Trial: &tr}, tt.timeout)
+			res := r.Run(context.Background(), record.Run{Trial: &tr}, tt.timeout)
 			if res.Status != tt.status || !strings.Contains(res.Error, tt.errHas) {
 				t.Fatalf("status %s error %q; want %s with %q", res.Status, res.Error, tt.status, tt.errHas)
 			}
@@ -166,8 +168,8 @@ func TestRunInterrupted(t *testing.T) {
 		waitForFile(t, log, "grandchild")
 		cancel()
 	}()
-	res := r.Run(ctx, Run{Trial: &tr}, time.Hour)
-	if res.Status != StatusInterrupted {
+	res := r.Run(ctx, record.Run{Trial: &tr}, time.Hour)
+	if res.Status != record.StatusInterrupted {
 		t.Fatalf("status %s, error %q", res.Status, res.Error)
 	}
 	checkGrandchildDead(t, log)
@@ -185,14 +187,14 @@ func waitForFile(t *testing.T, path, substr string) {
 
 func TestSweepGoesOnAfterFailures(t *testing.T) {
 	r := fakeRunner(t, "sleep=0.01;crash=batch:2;hang=batch:3")
-	plan := Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 2 * time.Second}
+	plan := record.Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 2 * time.Second}
 	for i, b := range []int{1, 2, 3, 4} {
 		tr := testTrial(t, b)
 		tr.Index = i
 		plan.Trials = append(plan.Trials, tr)
 	}
-	path := filepath.Join(r.Dir, ResultsFile)
-	w, err := OpenWriter(path)
+	path := filepath.Join(r.Dir, record.ResultsFile)
+	w, err := record.OpenWriter(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +207,7 @@ func TestSweepGoesOnAfterFailures(t *testing.T) {
 	if sum.Runs != 8 || sum.OK != 4 || sum.Failed != 2 || sum.Timeout != 2 {
 		t.Errorf("summary %+v; want 8 runs: 4 ok, 2 failed, 2 timeouts", sum)
 	}
-	results, warns, err := ReadResults(path)
+	results, warns, err := record.ReadResults(path)
 	if err != nil || len(warns) != 0 {
 		t.Fatal(err, warns)
 	}
@@ -223,7 +225,7 @@ func TestSweepGoesOnAfterFailures(t *testing.T) {
 		t.Errorf("progress reports: %d, last %+v", len(progress), progress[len(progress)-1])
 	}
 	// Resuming with everything done runs nothing.
-	w, _ = OpenWriter(path)
+	w, _ = record.OpenWriter(path)
 	sum, err = r.Sweep(context.Background(), plan, w, DoneRuns(results), nil)
 	w.Close()
 	if err != nil || sum.Skipped != 8 || sum.OK+sum.Failed+sum.Timeout != 0 {

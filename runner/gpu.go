@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
+
+	"github.com/ftbench/ftbench/record"
 )
 
 // ErrNoGPU is wrapped by OpenNVML's error when the machine has no usable
@@ -15,7 +17,7 @@ var ErrNoGPU = errors.New("no GPU")
 // use NVML over go-nvml's mock.
 type GPUSampler interface {
 	// Info describes the devices and their software, for the fingerprint.
-	Info() GPUEnv
+	Info() record.GPUEnv
 	// Sample reads every device once. pids are the processes whose device
 	// memory counts as the trial's.
 	Sample(pids []int) (GPUSample, error)
@@ -37,27 +39,11 @@ type GPUSample struct {
 	SupportedFields int // how many of the readings the devices support, for tests and debugging
 }
 
-// GPUEnv describes the GPUs in an environment fingerprint.
-type GPUEnv struct {
-	Devices []GPUDevice `json:"devices,omitempty"`
-	Driver  string      `json:"driver,omitempty"`
-	CUDA    string      `json:"cuda,omitempty"` // the CUDA version the driver supports, "12.4"
-	NVML    string      `json:"nvml,omitempty"`
-	Error   string      `json:"error,omitempty"` // why there is no GPU information ("no GPU: ...")
-}
-
-// GPUDevice is one GPU.
-type GPUDevice struct {
-	Name        string `json:"name"`
-	UUID        string `json:"uuid,omitempty"`
-	MemoryBytes int64  `json:"memory_bytes"`
-}
-
 // NVML samples NVIDIA GPUs through NVML.
 type NVML struct {
 	lib  nvml.Interface
 	devs []nvml.Device
-	info GPUEnv
+	info record.GPUEnv
 }
 
 var _ GPUSampler = (*NVML)(nil)
@@ -92,7 +78,7 @@ func OpenNVML(lib nvml.Interface) (*NVML, error) {
 			return nil, fmt.Errorf("%w: NVML device %d: %v", ErrNoGPU, i, ret)
 		}
 		g.devs = append(g.devs, d)
-		dev := GPUDevice{}
+		dev := record.GPUDevice{}
 		if s, ret := d.GetName(); ret == nvml.SUCCESS {
 			dev.Name = s
 		}
@@ -117,7 +103,7 @@ func OpenNVML(lib nvml.Interface) (*NVML, error) {
 }
 
 // Info describes the devices.
-func (g *NVML) Info() GPUEnv { return g.info }
+func (g *NVML) Info() record.GPUEnv { return g.info }
 
 // Close shuts NVML down.
 func (g *NVML) Close() error {

@@ -8,6 +8,9 @@ import (
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock"
+
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
 // fakeGPU is an 80 GB device at 60% utilisation, 20 GB used of which
@@ -172,8 +175,8 @@ func TestSamplerWithGPU(t *testing.T) {
 	if len(series.GPUUtil) == 0 || len(series.GPUUtil) != len(series.Seconds) || len(series.VRAMProcBytes) != len(series.Seconds) {
 		t.Errorf("series columns: t %d, gpu %d, vram_proc %d", len(series.Seconds), len(series.GPUUtil), len(series.VRAMProcBytes))
 	}
-	r := Result{Resources: res}
-	if v, ok := r.Metric("vram_fraction"); !ok || !near(v, 0.25) {
+	r := record.Result{Resources: res}
+	if v, ok := metric.Value(&r, "vram_fraction"); !ok || !near(v, 0.25) {
 		t.Errorf("Metric(vram_fraction) = %v, %v", v, ok)
 	}
 }

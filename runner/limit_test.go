@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ftbench/ftbench/record"
 )
 
 // TestMemoryLimit: a run under a generous limit succeeds, and its child
@@ -18,10 +20,10 @@ func TestMemoryLimit(t *testing.T) {
 	tests := []struct {
 		name   string
 		limit  int64
-		status Status
+		status record.Status
 	}{
-		{name: "4 GiB", limit: 4 << 30, status: StatusOK},
-		{name: "64 MiB", limit: 64 << 20, status: StatusFailed},
+		{name: "4 GiB", limit: 4 << 30, status: record.StatusOK},
+		{name: "64 MiB", limit: 64 << 20, status: record.StatusFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -29,10 +31,10 @@ func TestMemoryLimit(t *testing.T) {
 			r := fakeRunner(t, "sleep=0.5;log="+log)
 			r.MemoryLimitBytes = tt.limit
 			tr := testTrial(t, 4)
-			done := make(chan *Result, 1)
-			go func() { done <- r.Run(context.Background(), Run{Trial: &tr}, time.Minute) }()
+			done := make(chan *record.Result, 1)
+			go func() { done <- r.Run(context.Background(), record.Run{Trial: &tr}, time.Minute) }()
 			var limits string
-			if tt.status == StatusOK {
+			if tt.status == record.StatusOK {
 				waitForFile(t, log, "start ")
 				data, _ := os.ReadFile(log)
 				pid := strings.Fields(string(data))[1]
@@ -46,7 +48,7 @@ func TestMemoryLimit(t *testing.T) {
 			if res.Status != tt.status {
 				t.Fatalf("status %s, error %q, stderr %q; want %s", res.Status, res.Error, res.StderrTail, tt.status)
 			}
-			if tt.status == StatusOK {
+			if tt.status == record.StatusOK {
 				want := strconv.FormatInt(tt.limit, 10) + " bytes"
 				for _, line := range strings.Split(limits, "\n") {
 					if strings.HasPrefix(line, "Max address space") && strings.Count(line, strconv.FormatInt(tt.limit, 10)) == 2 {

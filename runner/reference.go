@@ -3,8 +3,6 @@ package runner
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,73 +15,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ftbench/ftbench/internal/atomicfile"
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 )
-
-// ReferenceLabel is the label of the reference workload's trials and
-// records: the ffmpeg CLI doing the pipeline's decode, crop and encode on
-// the same input. Reports and the gate tell reference records from trial
-// records by it (IsReference); no axis label can take this form.
-const ReferenceLabel = "reference:ffmpeg"
 
 // FFmpegEnv names the environment variable that points at the ffmpeg
 // binary the reference workload runs; unset, it is "ffmpeg" on PATH, and
 // ffprobe is looked for beside it.
 const FFmpegEnv = "FTBENCH_FFMPEG"
-
-// IsReference reports whether a record is a run of the reference workload
-// rather than of a trial.
-func IsReference(r *Result) bool { return r.Label == ReferenceLabel }
-
-// IsReferenceTrial reports whether a trial is the reference workload.
-func IsReferenceTrial(t *Trial) bool { return t.Label == ReferenceLabel }
-
-// ReferenceTrial returns the reference workload on an input: the ffmpeg
-// CLI decoding it, cropping the centre at cfg's aspect to the size the
-// pipeline would (pipeline.CropSize), and encoding with cfg's encoder,
-// preset, CRF and thread counts, copying the audio when cfg does.
-//
-// Note: its id hashes only what the ffmpeg command depends on, so it is
-// the same across sweeps with different axes and survives pipeline config
-// fields being added.
-func ReferenceTrial(cfg pipeline.Config, in Input) Trial {
-	fields := map[string]any{
-		"workload": ReferenceLabel, "input": in.key(),
-		"encoder": cfg.Encoder, "preset": cfg.Preset, "crf": cfg.CRF, "aspect": cfg.Aspect,
-		"copy_audio": cfg.CopyAudio, "decoder_threads": cfg.DecoderThreads, "encode_threads": cfg.EncodeThreads,
-	}
-	if cfg.HWAccel != "" && cfg.HWAccel != pipeline.HWAccelNone {
-		fields["hwaccel"] = cfg.HWAccel // only when set: earlier ids stay
-	}
-	key, err := json.Marshal(fields)
-	if err != nil {
-		panic(err) // a map of plain values always marshals
-	}
-	sum := sha256.Sum256(key)
-	return Trial{ID: hex.EncodeToString(sum[:])[:12], Label: ReferenceLabel, Index: -1, Config: cfg, Input: in}
-}
-
-// WithReference returns the plan with the reference workload (run with
-// cfg's encoder settings, normally the spec's base) placed before the
-// first trial of each input, so that every round, warm-ups included, runs
-// it once per input, interleaved with the trials.
-//
-// Note: interleaving is what makes the reference a calibration: it sees
-// the same machine, in the same state, as the trials of its round. The
-// gate divides frames/s by it to compare runs across machines.
-func WithReference(p Plan, cfg pipeline.Config) Plan {
-	q := p
-	q.Trials = nil
-	seen := map[string]bool{}
-	for _, t := range p.Trials {
-		if !seen[t.Input.Name] {
-			seen[t.Input.Name] = true
-			q.Trials = append(q.Trials, ReferenceTrial(cfg, t.Input))
-		}
-		q.Trials = append(q.Trials, t)
-	}
-	return q
-}
 
 // ReferenceMinSeconds is how much video the reference workload encodes at
 // the least: a shorter input is looped (ffmpeg -stream_loop) up to it.
@@ -110,12 +52,12 @@ func ReferenceLoops(duration float64) int {
 // encode into output as cfg says, and write progress (frame counts) to
 // progress. -benchmark makes ffmpeg print its own real time
 // ("bench: ... rtime=0.123s") on stderr.
-func ReferenceArgs(cfg pipeline.Config, input string, loops, cropW, cropH int, output, progress string) []string {
+func ReferenceArgs(cfg config.Config, input string, loops, cropW, cropH int, output, progress string) []string {
 	args := []string{"-hide_banner", "-nostdin", "-y", "-benchmark", "-nostats", "-progress", progress}
 	if cfg.DecoderThreads > 0 {
 		args = append(args, "-threads", strconv.Itoa(cfg.DecoderThreads))
 	}
-	if cfg.HWAccel == pipeline.HWAccelCUDA {
+	if cfg.HWAccel == config.HWAccelCUDA {
 		// NVDEC, frames downloaded to host memory: what the pipeline does.
 		args = append(args, "-hwaccel", "cuda")
 	}
@@ -140,27 +82,27 @@ func ReferenceArgs(cfg pipeline.Config, input string, loops, cropW, cropH int, o
 }
 
 // run runs one run of the plan: the reference workload or a trial.
-func (r *Runner) run(ctx context.Context, run Run, timeout time.Duration) *Result {
-	if IsReferenceTrial(run.Trial) {
+func (r *Runner) run(ctx context.Context, run record.Run, timeout time.Duration) *record.Result {
+	if record.IsReferenceTrial(run.Trial) {
 		return r.RunReference(ctx, run, timeout)
 	}
 	return r.Run(ctx, run, timeout)
 }
 
 // RunReference runs the reference workload as its own child process, like
-// Run does a trial (process group, sampling, timeout, interruption), and
+// record.Run does a trial (process group, sampling, timeout, interruption), and
 // returns its result: frames/s in Metrics.FPS, from the frames ffmpeg
 // reports and its own real time. A missing ffmpeg is a failed result with
 // an error that says so; it never stops a sweep.
-func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duration) *Result {
+func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.Duration) *record.Result {
 	t := run.Trial
 	cfg := t.Config
-	res := &Result{
-		Version: RecordVersion, Sweep: r.SweepName, Shard: r.Shard,
+	res := &record.Result{
+		Version: record.RecordVersion, Sweep: r.SweepName, Shard: r.Shard,
 		TrialID: t.ID, Label: t.Label, Config: cfg, Input: t.Input,
 		Round: run.Round, Repetition: run.Repetition, Warmup: run.Warmup, Env: r.Env,
 	}
-	fail := res.failed
+	fail := func(err error) *record.Result { return failed(res, err) }
 	ffmpeg, ffprobe, err := findFFmpeg()
 	if err != nil {
 		return fail(err)
@@ -169,7 +111,7 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 	if err != nil {
 		return fail(err)
 	}
-	aw, ah, err := pipeline.ParseAspect(cfg.Aspect)
+	aw, ah, err := config.ParseAspect(cfg.Aspect)
 	if err != nil {
 		return fail(fmt.Errorf("aspect: %v", err))
 	}
@@ -196,7 +138,7 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 	switch {
 	case sup.killed(res, "reference workload ", timeout):
 	case waitErr != nil:
-		res.Status = StatusFailed
+		res.Status = record.StatusFailed
 		res.Error = "reference workload (ffmpeg): " + waitErr.Error()
 		if l := lastLine(tail); l != "" {
 			res.Error += ": " + l
@@ -204,7 +146,7 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 	default:
 		m, err := referenceMetrics(progressPath, filepath.Join(dir, "stderr.log"), res.ElapsedSeconds)
 		if err != nil {
-			res.Status = StatusFailed
+			res.Status = record.StatusFailed
 			res.Error = "reference workload (ffmpeg) exited 0 but " + err.Error()
 			break
 		}
@@ -215,10 +157,10 @@ func (r *Runner) RunReference(ctx context.Context, run Run, timeout time.Duratio
 		if r.KeepOutputs {
 			m.Output = outPath
 		}
-		res.Status = StatusOK
+		res.Status = record.StatusOK
 		res.Metrics = m
 	}
-	if res.Status != StatusOK {
+	if res.Status != record.StatusOK {
 		res.StderrTail = tail
 	}
 	if !r.KeepOutputs {
@@ -312,17 +254,17 @@ var (
 //
 // Note: ffmpeg's rtime, like the pipeline's wall_seconds, leaves out the
 // process's start-up, so the two frames/s compare like for like.
-func referenceMetrics(progressPath, stderrPath string, elapsed float64) (*pipeline.Metrics, error) {
+func referenceMetrics(progressPath, stderrPath string, elapsed float64) (*metrics.Metrics, error) {
 	prog, err := os.ReadFile(progressPath)
 	if err != nil {
-		return nil, fmt.Errorf("wrote no progress file: %v", unwrapPath(err))
+		return nil, fmt.Errorf("wrote no progress file: %v", atomicfile.UnwrapPath(err))
 	}
 	stderr, _ := os.ReadFile(stderrPath)
 	frames, seconds, note, err := parseReference(string(prog), string(stderr), elapsed)
 	if err != nil {
 		return nil, err
 	}
-	m := &pipeline.Metrics{Frames: frames, WallSeconds: seconds, FPS: float64(frames) / seconds}
+	m := &metrics.Metrics{Frames: frames, WallSeconds: seconds, FPS: float64(frames) / seconds}
 	if sm := maxrssRE.FindStringSubmatch(string(stderr)); sm != nil {
 		kb, _ := strconv.ParseInt(sm[1], 10, 64)
 		m.PeakRSSBytes = kb << 10
@@ -357,14 +299,6 @@ func parseReference(progress, stderr string, elapsed float64) (frames int, secon
 		return 0, 0, "", errors.New("printed no -benchmark real time")
 	}
 	return frames, elapsed, "ffmpeg printed no -benchmark real time; timed by the process's elapsed time", nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // shellJoin quotes args for a command line a person can paste.

@@ -9,12 +9,15 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/fixtures/catalog"
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/record"
 )
 
 func TestReferenceArgs(t *testing.T) {
 	t.Parallel()
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Preset, cfg.DecoderThreads, cfg.EncodeThreads = "ultrafast", 2, 1
 	got := strings.Join(ReferenceArgs(cfg, "in.mp4", 3, 202, 360, "out.mp4", "p.txt"), " ")
 	want := "-hide_banner -nostdin -y -benchmark -nostats -progress p.txt -threads 2 -stream_loop 3 -i in.mp4 -map 0:v:0 -map 0:a:0? -c:a copy -vf crop=202:360 -c:v libx264 -preset ultrafast -crf 23 -pix_fmt yuv420p -threads 1 out.mp4"
@@ -26,7 +29,7 @@ func TestReferenceArgs(t *testing.T) {
 	if !strings.Contains(got, "-map 0:v:0 -an -vf") || strings.Contains(got, "-threads") || strings.Contains(got, "stream_loop") {
 		t.Errorf("args without audio or threads: %s", got)
 	}
-	cfg.HWAccel = pipeline.HWAccelCUDA
+	cfg.HWAccel = config.HWAccelCUDA
 	got = strings.Join(ReferenceArgs(cfg, "in.mp4", 0, 202, 360, "out.mp4", "p.txt"), " ")
 	if !strings.Contains(got, "-progress p.txt -hwaccel cuda -i in.mp4") {
 		t.Errorf("args with hwaccel = cuda: %s", got)
@@ -75,12 +78,12 @@ func TestParseReference(t *testing.T) {
 
 func TestWithReference(t *testing.T) {
 	t.Parallel()
-	cfg := pipeline.DefaultConfig()
-	a, b := Input{Name: "a.mp4", Size: 1}, Input{Name: "b.mp4", Size: 2}
-	p := Plan{Warmups: 1, Repeats: 2, Trials: []Trial{
+	cfg := config.DefaultConfig()
+	a, b := record.Input{Name: "a.mp4", Size: 1}, record.Input{Name: "b.mp4", Size: 2}
+	p := record.Plan{Warmups: 1, Repeats: 2, Trials: []record.Trial{
 		{ID: "t1", Label: "batch=1", Input: a}, {ID: "t2", Label: "batch=2", Input: a}, {ID: "t3", Label: "batch=1", Input: b},
 	}}
-	q := WithReference(p, cfg)
+	q := record.WithReference(p, cfg)
 	var labels []string
 	for _, tr := range q.Trials {
 		labels = append(labels, tr.Input.Name+" "+tr.Label)
@@ -92,7 +95,7 @@ func TestWithReference(t *testing.T) {
 	// Every round, warm-ups included, runs each input's reference once.
 	refs := map[int]int{}
 	for _, r := range q.Runs() {
-		if IsReferenceTrial(r.Trial) {
+		if record.IsReferenceTrial(r.Trial) {
 			refs[r.Round]++
 		}
 	}
@@ -100,19 +103,19 @@ func TestWithReference(t *testing.T) {
 		t.Errorf("reference runs per round: %v", refs)
 	}
 	// The id depends on what the ffmpeg command does, not on other knobs.
-	r1 := ReferenceTrial(cfg, a)
+	r1 := record.ReferenceTrial(cfg, a)
 	cfg2 := cfg
 	cfg2.Batch = 64
-	if ReferenceTrial(cfg2, a).ID != r1.ID {
+	if record.ReferenceTrial(cfg2, a).ID != r1.ID {
 		t.Error("the batch size changed the reference's id")
 	}
 	cfg2.Preset = "slow"
-	if ReferenceTrial(cfg2, a).ID == r1.ID || ReferenceTrial(cfg, b).ID == r1.ID {
+	if record.ReferenceTrial(cfg2, a).ID == r1.ID || record.ReferenceTrial(cfg, b).ID == r1.ID {
 		t.Error("the preset or the input did not change the reference's id")
 	}
 	cfg2 = cfg
-	cfg2.HWAccel = pipeline.HWAccelCUDA
-	if ReferenceTrial(cfg2, a).ID == r1.ID {
+	cfg2.HWAccel = config.HWAccelCUDA
+	if record.ReferenceTrial(cfg2, a).ID == r1.ID {
 		t.Error("NVDEC decoding did not change the reference's id")
 	}
 }
@@ -122,15 +125,15 @@ func TestWithReference(t *testing.T) {
 func TestRunReferenceMissingFFmpeg(t *testing.T) {
 	t.Setenv(FFmpegEnv, filepath.Join(t.TempDir(), "no-ffmpeg"))
 	r := &Runner{Dir: t.TempDir()}
-	tr := ReferenceTrial(pipeline.DefaultConfig(), Input{Name: "x.mp4", Video: "x.mp4"})
-	res := r.run(context.Background(), Run{Trial: &tr, Round: 2, Repetition: 1}, time.Minute)
-	if res.Status != StatusFailed || !strings.Contains(res.Error, "no such ffmpeg binary") || !IsReference(res) || res.Round != 2 {
+	tr := record.ReferenceTrial(config.DefaultConfig(), record.Input{Name: "x.mp4", Video: "x.mp4"})
+	res := r.run(context.Background(), record.Run{Trial: &tr, Round: 2, Repetition: 1}, time.Minute)
+	if res.Status != record.StatusFailed || !strings.Contains(res.Error, "no such ffmpeg binary") || !record.IsReference(res) || res.Round != 2 {
 		t.Errorf("%s: %q", res.Status, res.Error)
 	}
 	t.Setenv(FFmpegEnv, "")
 	t.Setenv("PATH", t.TempDir())
-	res = r.RunReference(context.Background(), Run{Trial: &tr}, time.Minute)
-	if res.Status != StatusFailed || !strings.Contains(res.Error, "no ffmpeg on PATH") || !strings.Contains(res.Error, "calibrate = false") {
+	res = r.RunReference(context.Background(), record.Run{Trial: &tr}, time.Minute)
+	if res.Status != record.StatusFailed || !strings.Contains(res.Error, "no ffmpeg on PATH") || !strings.Contains(res.Error, "calibrate = false") {
 		t.Errorf("%s: %q", res.Status, res.Error)
 	}
 }
@@ -141,19 +144,19 @@ func TestRunReference(t *testing.T) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("no ffmpeg CLI")
 	}
-	spec, _ := fixtures.Lookup("face_360p")
+	spec, _ := catalog.Lookup("face_360p")
 	clip, err := fixtures.Generate(spec, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	cfg.Preset = "ultrafast"
-	in := Input{Name: "face_360p", Video: clip.Video, Fixture: "face_360p"}
-	tr := ReferenceTrial(cfg, in)
-	env := Env{CPUs: 2}
+	in := record.Input{Name: "face_360p", Video: clip.Video, Fixture: "face_360p"}
+	tr := record.ReferenceTrial(cfg, in)
+	env := record.Env{CPUs: 2}
 	r := &Runner{Dir: t.TempDir(), Env: &env, SweepName: "t"}
-	res := r.RunReference(context.Background(), Run{Trial: &tr, Round: 1}, time.Minute)
-	if res.Status != StatusOK {
+	res := r.RunReference(context.Background(), record.Run{Trial: &tr, Round: 1}, time.Minute)
+	if res.Status != record.StatusOK {
 		t.Fatalf("%s: %s\n%s", res.Status, res.Error, res.StderrTail)
 	}
 	m := res.Metrics
@@ -162,7 +165,7 @@ func TestRunReference(t *testing.T) {
 	if m.Frames < 358 || m.Frames > 362 || m.CropWidth != cw || m.CropHeight != ch || !m.AudioCopied || m.FPS <= 0 || m.WallSeconds <= 0 || m.PeakRSSBytes <= 0 {
 		t.Errorf("metrics %+v", m)
 	}
-	if res.Label != ReferenceLabel || res.ElapsedSeconds < m.WallSeconds || res.Resources.CPUUtilMean <= 0 {
+	if res.Label != record.ReferenceLabel || res.ElapsedSeconds < m.WallSeconds || res.Resources.CPUUtilMean <= 0 {
 		t.Errorf("record %+v", res)
 	}
 	if len(m.Notes) == 0 || !strings.Contains(m.Notes[0], "-stream_loop 3") {

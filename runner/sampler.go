@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
+
+	"github.com/ftbench/ftbench/record"
 )
 
 // Defaults of Sampler.
@@ -25,7 +27,7 @@ type Sampler struct {
 	// NoGPU says why ("no GPU: NVML library not found").
 	GPU   GPUSampler
 	NoGPU string
-	// MaxSeries bounds the samples kept in a run's Series;
+	// MaxSeries bounds the samples kept in a run's record.Series;
 	// DefaultMaxSeries when 0.
 	MaxSeries int
 }
@@ -37,8 +39,8 @@ type Sampling struct {
 	stop chan struct{}
 	done chan struct{}
 
-	res     Resources
-	series  Series
+	res     record.Resources
+	series  record.Series
 	samples atomic.Int64 // taken so far, readable while sampling
 }
 
@@ -51,7 +53,7 @@ func (s *Sampler) Start(pid int) *Sampling {
 }
 
 // Stop ends the sampling and returns the aggregates and the series.
-func (sp *Sampling) Stop() (Resources, *Series) {
+func (sp *Sampling) Stop() (record.Resources, *record.Series) {
 	close(sp.stop)
 	<-sp.done
 	series := sp.series
@@ -223,7 +225,7 @@ func (sp *Sampling) sample(start time.Time, prev reading, a *accum, maxSeries in
 		se.GPUPowerWatts = append(se.GPUPowerWatts, g.PowerWatts)
 	}
 	if len(se.Seconds) >= maxSeries {
-		se.thin()
+		thinSeries(se)
 		a.stride *= 2
 		se.StrideSamples = a.stride
 	}
@@ -276,7 +278,7 @@ func systemUtil(a, b CPUTimes) float64 {
 }
 
 // thin keeps every other sample.
-func (se *Series) thin() {
+func thinSeries(se *record.Series) {
 	se.Seconds = everyOther(se.Seconds)
 	se.CPUUtil = everyOther(se.CPUUtil)
 	se.SystemCPUUtil = everyOther(se.SystemCPUUtil)

@@ -4,6 +4,9 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 )
 
 // sleeper starts a child that lives until the test ends.
@@ -63,11 +66,11 @@ func TestSamplerNoGPU(t *testing.T) {
 	if res.SamplerCPUSeconds <= 0 {
 		t.Errorf("sampler CPU %v, want > 0", res.SamplerCPUSeconds)
 	}
-	r := Result{Resources: res}
-	if _, ok := r.Metric("gpu_util_mean"); ok {
+	r := record.Result{Resources: res}
+	if _, ok := metric.Value(&r, "gpu_util_mean"); ok {
 		t.Error("a run without a GPU must not report gpu_util_mean")
 	}
-	if _, ok := r.Metric("rss_max_bytes"); !ok {
+	if _, ok := metric.Value(&r, "rss_max_bytes"); !ok {
 		t.Error("rss_max_bytes missing")
 	}
 }

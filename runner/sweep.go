@@ -2,21 +2,19 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"time"
-)
 
-// ErrInterrupted is returned by Sweep when its context was canceled.
-var ErrInterrupted = errors.New("interrupted")
+	"github.com/ftbench/ftbench/record"
+)
 
 // Progress is what Sweep reports before each run and after the last one.
 type Progress struct {
-	Done    int           // runs finished in this invocation
-	Total   int           // runs this invocation will do
-	Next    *Run          // the run about to start; nil after the last
-	Last    *Result       // the run that just finished; nil before the first
-	Elapsed time.Duration // since Sweep started
-	ETA     time.Duration // estimated time left; 0 when unknown
+	Done    int            // runs finished in this invocation
+	Total   int            // runs this invocation will do
+	Next    *record.Run    // the run about to start; nil after the last
+	Last    *record.Result // the run that just finished; nil before the first
+	Elapsed time.Duration  // since Sweep started
+	ETA     time.Duration  // estimated time left; 0 when unknown
 }
 
 // Summary counts what a Sweep did.
@@ -27,7 +25,7 @@ type Summary struct {
 	Failed      int
 	Timeout     int
 	Interrupted int
-	// Reference counts the reference workload's runs (see WithReference),
+	// Reference counts the reference workload's runs (see record.WithReference),
 	// which OK, Failed and Timeout leave out; ReferenceFailed those that
 	// did not end ok.
 	Reference       int
@@ -36,8 +34,8 @@ type Summary struct {
 }
 
 // Pending returns the plan's runs that done lacks, in execution order.
-func Pending(plan Plan, done map[RunKey]bool) []Run {
-	var out []Run
+func Pending(plan record.Plan, done map[record.RunKey]bool) []record.Run {
+	var out []record.Run
 	for _, run := range plan.Runs() {
 		if !done[run.Key()] {
 			out = append(out, run)
@@ -48,8 +46,8 @@ func Pending(plan Plan, done map[RunKey]bool) []Run {
 
 // DoneRuns returns the runs that results record as done: resuming a sweep
 // skips them. Interrupted runs are not done.
-func DoneRuns(results []*Result) map[RunKey]bool {
-	done := make(map[RunKey]bool, len(results))
+func DoneRuns(results []*record.Result) map[record.RunKey]bool {
+	done := make(map[record.RunKey]bool, len(results))
 	for _, r := range results {
 		if r.Status.Done() {
 			done[r.Key()] = true
@@ -61,14 +59,14 @@ func DoneRuns(results []*Result) map[RunKey]bool {
 // Sweep runs every run of plan that done lacks, in order, appending each
 // result to w before starting the next. A failed run is recorded and the
 // sweep goes on. When ctx is canceled the run in flight is killed and
-// recorded as interrupted, and Sweep returns ErrInterrupted; an error
+// recorded as interrupted, and Sweep returns record.ErrInterrupted; an error
 // writing a result stops the sweep at once.
-func (r *Runner) Sweep(ctx context.Context, plan Plan, w *Writer, done map[RunKey]bool, progress func(Progress)) (Summary, error) {
+func (r *Runner) Sweep(ctx context.Context, plan record.Plan, w *record.Writer, done map[record.RunKey]bool, progress func(Progress)) (Summary, error) {
 	all := plan.Runs()
 	todo := Pending(plan, done)
 	sum := Summary{Runs: len(all), Skipped: len(all) - len(todo)}
 	start := time.Now()
-	var last *Result
+	var last *record.Result
 	var spent time.Duration
 	report := func(i int) {
 		if progress == nil {
@@ -86,7 +84,7 @@ func (r *Runner) Sweep(ctx context.Context, plan Plan, w *Writer, done map[RunKe
 	for i, run := range todo {
 		if ctx.Err() != nil {
 			sum.Elapsed = time.Since(start)
-			return sum, ErrInterrupted
+			return sum, record.ErrInterrupted
 		}
 		report(i)
 		t0 := time.Now()
@@ -98,29 +96,29 @@ func (r *Runner) Sweep(ctx context.Context, plan Plan, w *Writer, done map[RunKe
 		}
 		last = res
 		switch {
-		case IsReference(res) && res.Status != StatusInterrupted:
+		case record.IsReference(res) && res.Status != record.StatusInterrupted:
 			sum.Reference++
-			if res.Status != StatusOK {
+			if res.Status != record.StatusOK {
 				sum.ReferenceFailed++
 			}
-		case res.Status == StatusOK:
+		case res.Status == record.StatusOK:
 			sum.OK++
-		case res.Status == StatusTimeout:
+		case res.Status == record.StatusTimeout:
 			sum.Timeout++
-		case res.Status == StatusInterrupted:
+		case res.Status == record.StatusInterrupted:
 			sum.Interrupted++
 		default:
 			sum.Failed++
 		}
-		if res.Status == StatusInterrupted {
+		if res.Status == record.StatusInterrupted {
 			sum.Elapsed = time.Since(start)
-			return sum, ErrInterrupted
+			return sum, record.ErrInterrupted
 		}
 	}
 	report(len(todo))
 	sum.Elapsed = time.Since(start)
 	if ctx.Err() != nil {
-		return sum, ErrInterrupted
+		return sum, record.ErrInterrupted
 	}
 	return sum, nil
 }

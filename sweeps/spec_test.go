@@ -6,11 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
-
-	"github.com/ftbench/ftbench/pipeline"
 )
 
 // TestShippedSpecs: every spec in this folder, and the embedded default,
@@ -50,124 +46,6 @@ func TestShippedSpecs(t *testing.T) {
 	}
 	if def.Reference == "" {
 		t.Error("the default sweep names no reference trial")
-	}
-}
-
-func TestExpand(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	video := filepath.Join(dir, "talk.mp4")
-	if err := os.WriteFile(video, []byte("12345"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	text := `
-name = "x"
-repeats = 2
-warmups = 1
-timeout = "90s"
-constraints = ["quality.hit_rate >= 0.9", "cpu_util_mean<0.8"]
-reference = "batch=2,decoder_threads=1,preset=ultrafast"
-
-[objective]
-metric = "wall_seconds"
-direction = "minimize"
-
-[[input]]
-video = "talk.mp4"
-
-[[input]]
-fixture = "face_360p"
-
-[base]
-crf = 30
-min_face = 0.2
-
-[axes]
-batch = { from = 1, to = 8, pow2 = true }
-decoder_threads = { from = 1, to = 5, step = 2 }
-preset = ["ultrafast", "veryfast"]
-`
-	s, err := Parse([]byte(text), "x.toml", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Repeats != 2 || s.Warmups != 1 || s.Timeout != 90*time.Second {
-		t.Errorf("repeats %d warmups %d timeout %v", s.Repeats, s.Warmups, s.Timeout)
-	}
-	if s.Objective != (Objective{Metric: "wall_seconds", Direction: Minimize}) || !s.Objective.Better(1, 2) {
-		t.Errorf("objective %+v", s.Objective)
-	}
-	if len(s.Constraints) != 2 || s.Constraints[1].Metric != "cpu_util_mean" || s.Constraints[1].Op != "<" || s.Constraints[1].Value != 0.8 {
-		t.Errorf("constraints %+v", s.Constraints)
-	}
-	if !s.Constraints[0].Holds(0.95) || s.Constraints[0].Holds(0.5) {
-		t.Error("Holds")
-	}
-	trials := s.Trials()
-	// 4 batches x 3 thread counts x 2 presets x 2 inputs.
-	if len(trials) != 48 {
-		t.Fatalf("%d trials, want 48", len(trials))
-	}
-	first, last := trials[0], trials[23]
-	if first.Label != "batch=1,decoder_threads=1,preset=ultrafast" || last.Label != "batch=8,decoder_threads=5,preset=veryfast" {
-		t.Errorf("labels %q .. %q", first.Label, last.Label)
-	}
-	if first.Input.Name != "talk.mp4" || first.Input.Size != 5 || trials[24].Input.Fixture != "face_360p" {
-		t.Errorf("inputs: %+v, %+v", first.Input, trials[24].Input)
-	}
-	if first.Config.CRF != 30 || first.Config.MinFace != 0.2 || first.Config.Batch != 1 || last.Config.DecoderThreads != 5 {
-		t.Errorf("configs: %+v", first.Config)
-	}
-	for i, tr := range trials {
-		if tr.Index != i {
-			t.Errorf("trial %d has index %d", i, tr.Index)
-		}
-	}
-	// The same spec read from another folder (another machine) gives the
-	// same trials and ids.
-	dir2 := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir2, "talk.mp4"), []byte("54321"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Parse([]byte(text), "elsewhere/x.toml", dir2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, tr := range s2.Trials() {
-		if tr.ID != trials[i].ID || tr.Label != trials[i].Label {
-			t.Fatalf("trial %d: %s %s on another machine, %s %s here", i, tr.ID, tr.Label, trials[i].ID, trials[i].Label)
-		}
-	}
-	plan := s.Plan()
-	if len(plan.Runs()) != 48*3 || plan.Timeout != 90*time.Second {
-		t.Errorf("plan: %d runs", len(plan.Runs()))
-	}
-}
-
-// TestNewFieldsAreSweepable: axes are checked against pipeline.Fields, so
-// any field of the config is an axis, with no list here to update.
-func TestNewFieldsAreSweepable(t *testing.T) {
-	t.Parallel()
-	for _, f := range pipeline.Fields() {
-		var val string
-		switch f.Key {
-		case "cascade", "detector", "aspect", "encoder", "preset":
-			continue // their valid values are not generic
-		}
-		switch f.Kind.String() {
-		case "int", "int64":
-			val = "[1, 2]"
-		case "float64":
-			val = "[0.3, 0.4]"
-		case "bool":
-			val = "[true, false]"
-		default:
-			continue
-		}
-		text := "[[input]]\nfixture = \"face_360p\"\n[axes]\n" + f.Key + " = " + val + "\n"
-		if _, err := Parse([]byte(text), "f.toml", ""); err != nil && strings.Contains(err.Error(), "no such config field") {
-			t.Errorf("%s: %v", f.Key, err)
-		}
 	}
 }
 
@@ -264,44 +142,6 @@ func TestAllErrorsAtOnce(t *testing.T) {
 	for i := 1; i < len(list); i++ {
 		if list[i].Line < list[i-1].Line {
 			t.Errorf("errors out of line order: %v", err)
-		}
-	}
-}
-
-func TestKeyLines(t *testing.T) {
-	t.Parallel()
-	text := `# comment = not a key
-name = "a = b"   # trailing
-constraints = [
-  "fps >= 1",
-  "x = y",
-]
-description = """
-fake = 1
-"""
-
-[[input]]
-video = "a.mp4"
-
-[[input]]
-"video" = "b.mp4"
-
-[axes]
-batch = { from = 1, to = 4 }
-preset.x = 1
-`
-	kl := scanKeyLines(text)
-	for key, want := range map[string]int{
-		"name": 2, "constraints": 3, "description": 7, "input.0": 11, "input.0.video": 12,
-		"input.1.video": 15, "axes": 17, "axes.batch": 18, "axes.batch.from": 18, "axes.preset.x": 19,
-	} {
-		if got := kl.line(key); got != want {
-			t.Errorf("line(%q) = %d, want %d", key, got, want)
-		}
-	}
-	for _, key := range []string{"fake", "x", "comment"} {
-		if _, ok := kl[key]; ok {
-			t.Errorf("%q is not a key", key)
 		}
 	}
 }

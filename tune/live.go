@@ -7,36 +7,42 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
+// Executor runs one run of a trial in its own process and returns its
+// record; *runner.Runner is the one ftbench uses.
+type Executor interface {
+	Run(ctx context.Context, run record.Run, timeout time.Duration) *record.Result
+}
+
 // Live evaluates points by running the pipeline: an evaluation runs the
 // point's trial for its missing counted rounds (after the spec's warm-ups,
-// the first time) through a runner.Runner and appends every result to the
+// the first time) through an Executor and appends every result to the
 // sweep's results file, exactly as a grid sweep does. Runs the file
 // already holds are reused, never run again (--resume semantics).
 type Live struct {
-	runner  *runner.Runner
-	writer  *runner.Writer
+	runner  Executor
+	writer  *record.Writer
 	timeout time.Duration
 	warmups int
-	trials  map[string]*runner.Trial // by point key
+	trials  map[string]*record.Trial // by point key
 	rec     *Recorded
 	// OnResult, when set, sees every new result (for progress display).
-	OnResult func(*runner.Result)
+	OnResult func(*record.Result)
 }
 
 // NewLive prepares a live evaluator for spec's first input. existing holds
 // the results already in the folder (resume).
-func NewLive(spec *sweeps.Spec, r *runner.Runner, w *runner.Writer, existing []*runner.Result) (*Live, error) {
+func NewLive(spec *sweeps.Spec, r Executor, w *record.Writer, existing []*record.Result) (*Live, error) {
 	space := SpaceOf(spec)
 	if len(space.Axes) == 0 {
 		return nil, fmt.Errorf("%s: a search needs axes", spec.File)
 	}
-	l := &Live{runner: r, writer: w, timeout: spec.Timeout, warmups: spec.Warmups, trials: map[string]*runner.Trial{},
+	l := &Live{runner: r, writer: w, timeout: spec.Timeout, warmups: spec.Warmups, trials: map[string]*record.Trial{},
 		rec: &Recorded{space: space, objective: spec.Objective.Metric, constraints: spec.Constraints,
-			runs: map[string][]*runner.Result{}, failed: map[string]int{}, used: map[string]int{}}}
+			runs: map[string][]*record.Result{}, failed: map[string]int{}, used: map[string]int{}}}
 	input := ""
 	if len(spec.Inputs) > 0 {
 		input = spec.Inputs[0].Name
@@ -64,7 +70,7 @@ func NewLive(spec *sweeps.Spec, r *runner.Runner, w *runner.Writer, existing []*
 // Recorded returns what the evaluator has measured, for judging results.
 func (l *Live) Recorded() *Recorded { return l.rec }
 
-func (l *Live) record(res *runner.Result) {
+func (l *Live) record(res *record.Result) {
 	if res.Warmup {
 		return
 	}
@@ -72,9 +78,9 @@ func (l *Live) record(res *runner.Result) {
 	if !ok {
 		return
 	}
-	if res.Status == runner.StatusOK {
+	if res.Status == record.StatusOK {
 		l.rec.runs[p.Key()] = append(l.rec.runs[p.Key()], res)
-		slices.SortStableFunc(l.rec.runs[p.Key()], func(a, b *runner.Result) int { return a.Round - b.Round })
+		slices.SortStableFunc(l.rec.runs[p.Key()], func(a, b *record.Result) int { return a.Round - b.Round })
 	} else if res.Status.Done() {
 		l.rec.failed[p.Key()]++
 	}
@@ -91,13 +97,13 @@ func (l *Live) Evaluate(ctx context.Context, p Point, repeats int) (Observation,
 	spent := 0
 	if have == 0 {
 		for w := range l.warmups {
-			if err := l.run(ctx, runner.Run{Trial: t, Round: w, Warmup: true, Repetition: w}); err != nil {
+			if err := l.run(ctx, record.Run{Trial: t, Round: w, Warmup: true, Repetition: w}); err != nil {
 				return Observation{}, err
 			}
 		}
 	}
 	for rep := have; rep < repeats; rep++ {
-		if err := l.run(ctx, runner.Run{Trial: t, Round: l.warmups + rep, Repetition: rep}); err != nil {
+		if err := l.run(ctx, record.Run{Trial: t, Round: l.warmups + rep, Repetition: rep}); err != nil {
 			return Observation{}, err
 		}
 		spent++
@@ -112,7 +118,7 @@ func (l *Live) Evaluate(ctx context.Context, p Point, repeats int) (Observation,
 	return o, nil
 }
 
-func (l *Live) run(ctx context.Context, run runner.Run) error {
+func (l *Live) run(ctx context.Context, run record.Run) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -124,8 +130,8 @@ func (l *Live) run(ctx context.Context, run runner.Run) error {
 	if l.OnResult != nil {
 		l.OnResult(res)
 	}
-	if res.Status == runner.StatusInterrupted {
-		return runner.ErrInterrupted
+	if res.Status == record.StatusInterrupted {
+		return record.ErrInterrupted
 	}
 	return nil
 }

@@ -7,7 +7,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -20,7 +21,7 @@ type Recorded struct {
 	space       Space
 	objective   string
 	constraints []sweeps.Constraint
-	runs        map[string][]*runner.Result // by point key, ok counted runs in round order
+	runs        map[string][]*record.Result // by point key, ok counted runs in round order
 	failed      map[string]int              // failed runs by point key
 	used        map[string]int
 }
@@ -36,7 +37,7 @@ func SpaceOf(spec *sweeps.Spec) Space {
 
 // NewRecorded indexes the counted runs of results by point. input names the
 // sweep input to use (its name as recorded); empty = the spec's first.
-func NewRecorded(spec *sweeps.Spec, results []*runner.Result, input string) (*Recorded, error) {
+func NewRecorded(spec *sweeps.Spec, results []*record.Result, input string) (*Recorded, error) {
 	space := SpaceOf(spec)
 	if len(space.Axes) == 0 {
 		return nil, fmt.Errorf("%s: the sweep has no axes to search", spec.File)
@@ -45,7 +46,7 @@ func NewRecorded(spec *sweeps.Spec, results []*runner.Result, input string) (*Re
 		input = spec.Inputs[0].Name
 	}
 	r := &Recorded{space: space, objective: spec.Objective.Metric, constraints: spec.Constraints,
-		runs: map[string][]*runner.Result{}, failed: map[string]int{}, used: map[string]int{}}
+		runs: map[string][]*record.Result{}, failed: map[string]int{}, used: map[string]int{}}
 	for _, res := range results {
 		if res.Warmup || (input != "" && res.Input.Name != input) {
 			continue
@@ -54,14 +55,14 @@ func NewRecorded(spec *sweeps.Spec, results []*runner.Result, input string) (*Re
 		if !ok {
 			continue
 		}
-		if res.Status != runner.StatusOK {
+		if res.Status != record.StatusOK {
 			r.failed[p.Key()]++
 			continue
 		}
 		r.runs[p.Key()] = append(r.runs[p.Key()], res)
 	}
 	for _, rs := range r.runs {
-		slices.SortStableFunc(rs, func(a, b *runner.Result) int { return a.Round - b.Round })
+		slices.SortStableFunc(rs, func(a, b *record.Result) int { return a.Round - b.Round })
 	}
 	if len(r.runs) == 0 {
 		return nil, fmt.Errorf("no counted runs of input %q match the spec's axes", input)
@@ -166,7 +167,7 @@ func (r *Recorded) GridBest(g Goal) (Point, float64) {
 
 // judge returns the median objective of runs and whether the medians of the
 // constraint metrics hold.
-func (r *Recorded) judge(runs []*runner.Result) (float64, bool, []string) {
+func (r *Recorded) judge(runs []*record.Result) (float64, bool, []string) {
 	value := medianOf(runs, r.objective)
 	feasible := !math.IsNaN(value)
 	var violated []string
@@ -180,10 +181,10 @@ func (r *Recorded) judge(runs []*runner.Result) (float64, bool, []string) {
 	return value, feasible, violated
 }
 
-func medianOf(runs []*runner.Result, metric string) float64 {
+func medianOf(runs []*record.Result, name string) float64 {
 	var xs []float64
 	for _, r := range runs {
-		if v, ok := r.Metric(metric); ok {
+		if v, ok := metric.Value(r, name); ok {
 			xs = append(xs, v)
 		}
 	}

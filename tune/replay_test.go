@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -19,7 +19,7 @@ func TestReplayRecordedGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, warnings, err := runner.ReadResults("testdata/grid.jsonl")
+	results, warnings, err := record.ReadResults("testdata/grid.jsonl")
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("reading the grid: %v %v", err, warnings)
 	}

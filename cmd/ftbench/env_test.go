@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 func TestEnvCmd(t *testing.T) {
@@ -36,7 +36,7 @@ func TestEnvCmd(t *testing.T) {
 				}
 				return
 			}
-			var env runner.Env
+			var env record.Env
 			if err := json.Unmarshal(stdout.Bytes(), &env); err != nil {
 				t.Fatalf("stdout is not one JSON fingerprint: %v\n%s", err, stdout.String())
 			}

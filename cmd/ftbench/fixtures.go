@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/fixtures/catalog"
 )
 
 func init() {
@@ -39,7 +40,7 @@ func fixturesCmd(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("fixtures", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, fixturesUsage, strings.Join(fixtures.Names(), ", "))
+		fmt.Fprintf(stderr, fixturesUsage, strings.Join(catalog.Names(), ", "))
 		fs.PrintDefaults()
 	}
 	out := fs.String("out", "fixtures/out", "output `directory`")
@@ -56,7 +57,7 @@ func fixturesCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitUsage, fmt.Errorf("unexpected argument %q (clips are chosen with --only)", fs.Arg(0)))
 	}
 
-	var specs []fixtures.Spec
+	var specs []catalog.Spec
 	if *only != "" {
 		var names []string
 		for _, n := range strings.Split(*only, ",") {
@@ -65,11 +66,11 @@ func fixturesCmd(stdout, stderr io.Writer, args []string) error {
 			}
 		}
 		var err error
-		if specs, err = fixtures.Select(names); err != nil {
+		if specs, err = catalog.Select(names); err != nil {
 			return withCode(exitUsage, fmt.Errorf("--only: %w", err))
 		}
 	} else {
-		for _, s := range fixtures.Standard() {
+		for _, s := range catalog.Standard() {
 			if !s.Long || *long {
 				specs = append(specs, s)
 			}

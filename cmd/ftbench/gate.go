@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/ftbench/ftbench/gate"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 )
 
 func init() {
@@ -175,7 +175,7 @@ func gateResultsFile(path string) (string, error) {
 		return "", err
 	}
 	if st.IsDir() {
-		return filepath.Join(path, runner.ResultsFile), nil
+		return filepath.Join(path, record.ResultsFile), nil
 	}
 	return path, nil
 }
@@ -185,7 +185,7 @@ func gateResultsFile(path string) (string, error) {
 // candidate's machine, or else (normalising, which it turns on unless
 // --normalize was given) the newest. note says which it took when it had to
 // choose.
-func gateBaselineFile(path string, cand []*runner.Result, cfg *gate.Config, normGiven bool) (file, note string, err error) {
+func gateBaselineFile(path string, cand []*record.Result, cfg *gate.Config, normGiven bool) (file, note string, err error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", "", err
@@ -193,8 +193,8 @@ func gateBaselineFile(path string, cand []*runner.Result, cfg *gate.Config, norm
 	if !st.IsDir() {
 		return path, "", nil
 	}
-	if _, err := os.Stat(filepath.Join(path, runner.ResultsFile)); err == nil {
-		return filepath.Join(path, runner.ResultsFile), "", nil
+	if _, err := os.Stat(filepath.Join(path, record.ResultsFile)); err == nil {
+		return filepath.Join(path, record.ResultsFile), "", nil
 	}
 	list, err := gate.ListBaselines(path)
 	if err != nil {
@@ -202,7 +202,7 @@ func gateBaselineFile(path string, cand []*runner.Result, cfg *gate.Config, norm
 	}
 	machines := map[string]gate.Machine{}
 	for _, r := range cand {
-		if r.Status == runner.StatusOK {
+		if r.Status == record.StatusOK {
 			m := gate.MachineOf(r.Env)
 			machines[m.Key()] = m
 		}
@@ -230,8 +230,8 @@ func gateBaselineFile(path string, cand []*runner.Result, cfg *gate.Config, norm
 }
 
 // gateRead reads a results file, warning about malformed lines.
-func gateRead(path string, stderr io.Writer) ([]*runner.Result, error) {
-	rs, warns, err := runner.ReadResults(path)
+func gateRead(path string, stderr io.Writer) ([]*record.Result, error) {
+	rs, warns, err := record.ReadResults(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no such results file", path)
 	}

@@ -14,28 +14,28 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/gate"
-	"github.com/ftbench/ftbench/pipeline"
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 )
 
 // gateRecords writes synthetic records of one trial (and the reference
 // workload, when refFPS > 0) to a results file and returns its path.
-func gateRecords(t *testing.T, dir, name string, env *runner.Env, refFPS float64, fps ...float64) string {
+func gateRecords(t *testing.T, dir, name string, env *record.Env, refFPS float64, fps ...float64) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	w, err := runner.OpenWriter(path)
+	w, err := record.OpenWriter(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
 	for i, v := range fps {
-		mk := func(id, label string, v float64) *runner.Result {
-			return &runner.Result{Version: runner.RecordVersion, Sweep: "t", TrialID: id, Label: label, Round: i, Repetition: i,
-				Input: runner.Input{Name: "face_360p"}, Status: runner.StatusOK, Env: env, Start: time.Unix(int64(i), 0),
-				Metrics: &pipeline.Metrics{Frames: 90, FPS: v, WallSeconds: 90 / v}}
+		mk := func(id, label string, v float64) *record.Result {
+			return &record.Result{Version: record.RecordVersion, Sweep: "t", TrialID: id, Label: label, Round: i, Repetition: i,
+				Input: record.Input{Name: "face_360p"}, Status: record.StatusOK, Env: env, Start: time.Unix(int64(i), 0),
+				Metrics: &metrics.Metrics{Frames: 90, FPS: v, WallSeconds: 90 / v}}
 		}
 		if refFPS > 0 {
-			if err := w.Append(mk("ref000000000", runner.ReferenceLabel, refFPS*(1+0.002*float64(i%3)))); err != nil {
+			if err := w.Append(mk("ref000000000", record.ReferenceLabel, refFPS*(1+0.002*float64(i%3)))); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -47,8 +47,8 @@ func gateRecords(t *testing.T, dir, name string, env *runner.Env, refFPS float64
 }
 
 var (
-	gateEnvA = &runner.Env{CPUModel: "Test CPU A", CPUs: 2, UsableCPUs: 2}
-	gateEnvB = &runner.Env{CPUModel: "Test CPU B", CPUs: 8, UsableCPUs: 8}
+	gateEnvA = &record.Env{CPUModel: "Test CPU A", CPUs: 2, UsableCPUs: 2}
+	gateEnvB = &record.Env{CPUModel: "Test CPU B", CPUs: 8, UsableCPUs: 8}
 	gateFPS  = []float64{300, 303, 297, 301, 299, 302, 298, 300, 304, 296}
 )
 
@@ -145,7 +145,7 @@ func TestBaselineCommands(t *testing.T) {
 		t.Errorf("gate with B's baseline: exit %d\n%s%s", code, stdout, stderr)
 	}
 	// One from an unknown machine is compared, normalised, with the newest.
-	candC := gateRecords(t, dir, "candc.jsonl", &runner.Env{CPUModel: "C", CPUs: 4, UsableCPUs: 4}, 3000, gateScaled(2*0.8)...)
+	candC := gateRecords(t, dir, "candc.jsonl", &record.Env{CPUModel: "C", CPUs: 4, UsableCPUs: 4}, 3000, gateScaled(2*0.8)...)
 	code, stdout, stderr = ftbench("gate", "--baseline", store, "--candidate", candC)
 	if code != exitFailure || !strings.Contains(stderr, "normalised by the reference workload") || !strings.Contains(stdout, "regression: -20.0%") {
 		t.Errorf("gate with another machine's baseline: exit %d\n%s%s", code, stdout, stderr)
@@ -238,7 +238,7 @@ preset = "ultrafast"
 	// The allowance a shared 2-core machine needs between two sweeps run
 	// a minute apart: scripts/gate-rules.toml's.
 	rules := filepath.Join("..", "..", "scripts", "gate-rules.toml")
-	baseFile, candFile := filepath.Join(dirs[0], runner.ResultsFile), filepath.Join(dirs[1], runner.ResultsFile)
+	baseFile, candFile := filepath.Join(dirs[0], record.ResultsFile), filepath.Join(dirs[1], record.ResultsFile)
 
 	code, out := gateRun("--baseline", baseFile, "--candidate", candFile, "--normalize", "reference", "--rules", rules)
 	t.Logf("same build:\n%s", out)
@@ -248,14 +248,14 @@ preset = "ultrafast"
 
 	// The candidate's records with frames/s cut by 15%, against the
 	// candidate's own: the default rule (5%) must fail them.
-	cand, _, err := runner.ReadResults(candFile)
+	cand, _, err := record.ReadResults(candFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cut bytes.Buffer
 	var fps []float64
 	for _, r := range cand {
-		if r.Metrics != nil && !runner.IsReference(r) {
+		if r.Metrics != nil && !record.IsReference(r) {
 			if !r.Warmup {
 				fps = append(fps, r.Metrics.FPS)
 			}
@@ -292,14 +292,14 @@ preset = "ultrafast"
 
 	// Two runs a side of a noisy metric.
 	two := func(src, dst string) string {
-		rs, _, err := runner.ReadResults(src)
+		rs, _, err := record.ReadResults(src)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
 		n := 0
 		for _, r := range rs {
-			if !r.Warmup && !runner.IsReference(r) && n < 2 {
+			if !r.Warmup && !record.IsReference(r) && n < 2 {
 				n++
 				line, _ := json.Marshal(r)
 				b.Write(append(line, '\n'))
@@ -327,10 +327,10 @@ preset = "ultrafast"
 		t.Errorf("export: %d lines, want 20:\n%s", lines, b)
 	}
 	// The reference was recorded each round with the pipeline's crop.
-	rs, _, _ := runner.ReadResults(baseFile)
+	rs, _, _ := record.ReadResults(baseFile)
 	refs := 0
 	for _, r := range rs {
-		if runner.IsReference(r) && r.Status == runner.StatusOK {
+		if record.IsReference(r) && r.Status == record.StatusOK {
 			refs++
 			if r.Metrics.CropWidth != 202 || r.Metrics.CropHeight != 360 || math.IsNaN(r.Metrics.FPS) || !r.Metrics.AudioCopied {
 				t.Errorf("reference record: %+v", r.Metrics)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
 )
@@ -43,14 +44,14 @@ func mergeCmd(stdout, stderr io.Writer, args []string) error {
 			return withCode(exitUsage, fmt.Errorf("--out %s is also an input folder", *out))
 		}
 	}
-	sum, warns, err := runner.Merge(*out, dirs)
+	sum, warns, err := record.Merge(*out, dirs)
 	for _, w := range warns {
 		fmt.Fprintf(stderr, "ftbench merge: warning: %v (skipped)\n", w)
 	}
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	fmt.Fprintf(stdout, "merged %d records from %d folders into %s", sum.Records, len(dirs), filepath.Join(*out, runner.ResultsFile))
+	fmt.Fprintf(stdout, "merged %d records from %d folders into %s", sum.Records, len(dirs), filepath.Join(*out, record.ResultsFile))
 	if sum.Duplicates > 0 {
 		fmt.Fprintf(stdout, " (%d duplicates written once)", sum.Duplicates)
 	}
@@ -62,13 +63,13 @@ func mergeCmd(stdout, stderr io.Writer, args []string) error {
 // mergeCheckComplete says which runs of the sweep the merged folder still
 // lacks, when the spec can be read on this machine.
 func mergeCheckComplete(w io.Writer, dir string) {
-	spec, err := sweeps.Load(filepath.Join(dir, runner.SpecFile))
+	spec, err := sweeps.Load(filepath.Join(dir, record.SpecFile))
 	if err != nil {
 		// Note: a spec whose inputs live only on the shards' machines does
 		// not validate here; completeness is then left unsaid.
 		return
 	}
-	results, _, err := runner.ReadResults(filepath.Join(dir, runner.ResultsFile))
+	results, _, err := record.ReadResults(filepath.Join(dir, record.ResultsFile))
 	if err != nil {
 		return
 	}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // TestREADMEConfigReference checks that the README's config table lists
@@ -23,7 +23,7 @@ func TestREADMEConfigReference(t *testing.T) {
 	for _, m := range row.FindAllStringSubmatch(string(data), -1) {
 		documented[m[1]] = m[2]
 	}
-	for key, v := range pipeline.DefaultConfig().Map() {
+	for key, v := range config.DefaultConfig().Map() {
 		doc, ok := documented[key]
 		if !ok {
 			t.Errorf("README config reference lacks %q", key)

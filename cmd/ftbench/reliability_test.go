@@ -17,7 +17,11 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/fixtures/catalog"
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner"
 )
 
@@ -42,7 +46,7 @@ func TestReliability(t *testing.T) {
 // still at work when the test kills it.
 func faultClip(t *testing.T) fixtures.Clip {
 	t.Helper()
-	c, err := fixtures.Generate(fixtures.Spec{Name: "faults_360p", Width: 640, Height: 360, FPS: 30, Frames: 450, Faces: 1, Seed: 11}, t.TempDir())
+	c, err := fixtures.Generate(catalog.Spec{Name: "faults_360p", Width: 640, Height: 360, FPS: 30, Frames: 450, Faces: 1, Seed: 11}, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +214,7 @@ func testWorkerKilledOnce(t *testing.T, bin string) {
 	if len(tf.Frames) != c.Frames {
 		t.Errorf("tracks.json has %d frames, want %d", len(tf.Frames), c.Frames)
 	}
-	var m pipeline.Metrics
+	var m metrics.Metrics
 	readJSON(t, o.metrics, &m)
 	failed := 0
 	for _, w := range m.Workers {
@@ -347,7 +351,7 @@ func testSweepDiskFull(t *testing.T, bin string) {
 	if !errors.As(err, &ee) || ee.ExitCode() == exitOK {
 		t.Fatalf("exit %v, want a failure: %s", err, stderr.String())
 	}
-	results := filepath.Join(out, runner.ResultsFile)
+	results := filepath.Join(out, record.ResultsFile)
 	if !strings.Contains(stderr.String(), results+": write") || !strings.Contains(stderr.String(), "no space left on device") {
 		t.Errorf("stderr does not name %s and the full disk:\n%s", results, stderr.String())
 	}
@@ -358,7 +362,7 @@ func testSweepDiskFull(t *testing.T, bin string) {
 	if len(data) == 0 || data[len(data)-1] != '\n' {
 		t.Fatalf("results.jsonl (%d bytes) does not end with a whole record", len(data))
 	}
-	kept, warns, err := runner.ReadResults(results)
+	kept, warns, err := record.ReadResults(results)
 	if err != nil || len(warns) > 0 || len(kept) == 0 {
 		t.Fatalf("%d records kept, warnings %v, error %v", len(kept), warns, err)
 	}
@@ -371,7 +375,7 @@ func testSweepDiskFull(t *testing.T, bin string) {
 	if b, err := exec.Command(bin, append(args, "--resume")...).CombinedOutput(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, b)
 	}
-	all, warns, err := runner.ReadResults(results)
+	all, warns, err := record.ReadResults(results)
 	if err != nil || len(warns) > 0 {
 		t.Fatalf("after resume: warnings %v, error %v", warns, err)
 	}
@@ -397,7 +401,7 @@ func testTwoSweepsOneFolder(t *testing.T, bin string) {
 	second.Stderr = &stderr
 	err := second.Run()
 	var ee *exec.ExitError
-	want := fmt.Sprintf("%s is held by pid %d", filepath.Join(out, runner.LockFile), first.Process.Pid)
+	want := fmt.Sprintf("%s is held by pid %d", filepath.Join(out, record.LockFile), first.Process.Pid)
 	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(stderr.String(), want) {
 		t.Errorf("second sweep: %v, stderr %q; want exit %d and %q", err, stderr.String(), exitUsage, want)
 	}
@@ -419,7 +423,7 @@ func testTornRecordResume(t *testing.T, bin string) {
 	if b, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
 		t.Fatalf("sweep: %v\n%s", err, b)
 	}
-	results := filepath.Join(out, runner.ResultsFile)
+	results := filepath.Join(out, record.ResultsFile)
 	data, err := os.ReadFile(results)
 	if err != nil {
 		t.Fatal(err)
@@ -443,7 +447,7 @@ func testTornRecordResume(t *testing.T, bin string) {
 	if !bytes.HasPrefix(after, torn) {
 		t.Error("the resumed sweep rewrote what was recorded")
 	}
-	rs, warns, err := runner.ReadResults(results)
+	rs, warns, err := record.ReadResults(results)
 	if err != nil || len(warns) != 1 || warns[0].Line != 3 {
 		t.Errorf("warnings %v, error %v; want one, at line 3", warns, err)
 	}
@@ -458,25 +462,25 @@ func testTornRecordResume(t *testing.T, bin string) {
 func testMemoryLimit(t *testing.T, bin string) {
 	c := clip(t, "face_1080p")
 	env := runner.Fingerprint(runner.Proc{}, nil, "no GPU: test")
-	in := runner.Input{Name: c.Name, Video: c.Video}
-	cfg := pipeline.DefaultConfig()
-	tr := runner.Trial{ID: runner.TrialID(cfg, in), Label: "default", Config: cfg, Input: in}
+	in := record.Input{Name: c.Name, Video: c.Video}
+	cfg := config.DefaultConfig()
+	tr := record.Trial{ID: record.TrialID(cfg, in), Label: "default", Config: cfg, Input: in}
 	for _, tc := range []struct {
 		name   string
 		limit  int64
-		status runner.Status
+		status record.Status
 	}{
-		{"4 GiB", 4 << 30, runner.StatusOK},
-		{"64 MiB", 64 << 20, runner.StatusFailed},
+		{"4 GiB", 4 << 30, record.StatusOK},
+		{"64 MiB", 64 << 20, record.StatusFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &runner.Runner{Command: []string{bin, "run"}, Dir: t.TempDir(), Env: &env, SweepName: "limit",
 				Sampler: &runner.Sampler{Interval: 50 * time.Millisecond, NoGPU: "no GPU: test"}, MemoryLimitBytes: tc.limit}
-			res := r.Run(context.Background(), runner.Run{Trial: &tr}, 2*time.Minute)
+			res := r.Run(context.Background(), record.Run{Trial: &tr}, 2*time.Minute)
 			if res.Status != tc.status {
 				t.Fatalf("status %s, error %q; want %s", res.Status, res.Error, tc.status)
 			}
-			if tc.status == runner.StatusOK {
+			if tc.status == record.StatusOK {
 				if res.Metrics == nil || res.Metrics.Frames != c.Frames {
 					t.Errorf("metrics %+v, want %d frames", res.Metrics, c.Frames)
 				}
@@ -486,7 +490,7 @@ func testMemoryLimit(t *testing.T, bin string) {
 				t.Errorf("error %q does not name the limit", res.Error)
 			}
 			line, _ := json.Marshal(res)
-			if _, err := runner.NewDecoder(bytes.NewReader(line), "r").Decode(); err != nil {
+			if _, err := record.NewDecoder(bytes.NewReader(line), "r").Decode(); err != nil {
 				t.Errorf("the failed run's record does not decode: %v", err)
 			}
 		})

@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
-	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -76,7 +76,7 @@ func reportCmd(stdout, stderr io.Writer, args []string) error {
 	for i, p := range pos {
 		files[i] = p
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			files[i] = filepath.Join(p, runner.ResultsFile)
+			files[i] = filepath.Join(p, record.ResultsFile)
 		}
 	}
 	dir := filepath.Dir(files[0])
@@ -123,7 +123,7 @@ func reportCmd(stdout, stderr io.Writer, args []string) error {
 	}
 
 	// The calibration runs (reference:ffmpeg) are the gate's, not a trial.
-	results = slices.DeleteFunc(results, runner.IsReference)
+	results = slices.DeleteFunc(results, record.IsReference)
 	r := reports.Analyze(results, spec, opts)
 	// "-" writes to stdout, after the files.
 	var toStdout []func(io.Writer, *reports.Report) error
@@ -169,10 +169,10 @@ func writeBest(w io.Writer, r *reports.Report) error {
 }
 
 // reportRead reads every results file, warning about malformed lines.
-func reportRead(files []string, stderr io.Writer) ([]*runner.Result, error) {
-	var all []*runner.Result
+func reportRead(files []string, stderr io.Writer) ([]*record.Result, error) {
+	var all []*record.Result
 	for _, f := range files {
-		rs, warns, err := runner.ReadResults(f)
+		rs, warns, err := record.ReadResults(f)
 		for _, w := range warns {
 			fmt.Fprintf(stderr, "ftbench report: warning: %v (skipped)\n", w)
 		}
@@ -194,7 +194,7 @@ func reportSpec(path, dir string, stderr io.Writer) (*sweeps.Spec, error) {
 	case "none":
 		return nil, nil
 	case "":
-		path = filepath.Join(dir, runner.SpecFile)
+		path = filepath.Join(dir, record.SpecFile)
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(stderr, "ftbench report: note: no %s; using the default objective (maximize fps) and no constraints (--spec names a spec)\n", path)
 			return nil, nil

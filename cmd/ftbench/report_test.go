@@ -10,9 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
-	"github.com/ftbench/ftbench/runner"
 )
 
 // reportFolder copies a recorded sweep of reports/testdata into a new
@@ -20,7 +21,7 @@ import (
 func reportFolder(t *testing.T, scenario string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, name := range []string{runner.ResultsFile, runner.SpecFile} {
+	for _, name := range []string{record.ResultsFile, record.SpecFile} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "reports", "testdata", scenario, name))
 		if err != nil {
 			t.Fatal(err)
@@ -47,7 +48,7 @@ func TestReportWritesItsFiles(t *testing.T) {
 			t.Errorf("%s not written: %v", name, err)
 		}
 	}
-	cfg, err := pipeline.LoadConfig(filepath.Join(dir, reports.BestFile))
+	cfg, err := config.LoadConfig(filepath.Join(dir, reports.BestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestReportOptions(t *testing.T) {
 func TestReportSkipsMalformedLines(t *testing.T) {
 	t.Parallel()
 	dir := reportFolder(t, "cpu")
-	path := filepath.Join(dir, runner.ResultsFile)
+	path := filepath.Join(dir, record.ResultsFile)
 	data, _ := os.ReadFile(path)
 	lines := strings.SplitAfter(string(data), "\n")
 	mangled := lines[0] + "{not json\n" + strings.Join(lines[1:], "") + `{"version":1}` + "\n"
@@ -248,24 +249,24 @@ batch = [1, 8]
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stdout.String())
 	}
-	if _, err := pipeline.ParseConfig(data, best); err != nil {
+	if _, err := config.ParseConfig(data, best); err != nil {
 		t.Fatalf("best.toml does not parse: %v\n%s", err, data)
 	}
-	metrics := filepath.Join(work, "metrics.json")
+	metricsPath := filepath.Join(work, "metrics.json")
 	run := exec.Command(bin, "run", "-q", c.Video, "--config", best, "--gt", c.GroundTruth,
-		"-o", filepath.Join(work, "best.mp4"), "--metrics", metrics)
+		"-o", filepath.Join(work, "best.mp4"), "--metrics", metricsPath)
 	if b, err := run.CombinedOutput(); err != nil {
 		t.Fatalf("ftbench run --config best.toml: %v\n%s\nbest.toml:\n%s", err, b, data)
 	}
-	var m pipeline.Metrics
-	raw, err := os.ReadFile(metrics)
+	var m metrics.Metrics
+	raw, err := os.ReadFile(metricsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	want, _ := pipeline.ParseConfig(data, best)
+	want, _ := config.ParseConfig(data, best)
 	if m.Frames == 0 || m.Config.Batch != want.Batch {
 		t.Errorf("the run used batch %d over %d frames, want best.toml's batch %d", m.Config.Batch, m.Frames, want.Batch)
 	}

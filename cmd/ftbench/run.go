@@ -14,7 +14,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ftbench/ftbench/internal/atomicfile"
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 func init() {
@@ -48,7 +50,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	out := fs.String("o", "", "output video `path` (.mp4, .mkv, .mov)")
 	configPath := fs.String("config", "", "pipeline config `file` (TOML); unset keys keep their defaults")
 	tracks := fs.String("tracks", "", "write per-frame detections, tracks and crops to this JSON `file`")
-	metrics := fs.String("metrics", "", "write the run's metrics to this JSON `file`")
+	metricsPath := fs.String("metrics", "", "write the run's metrics to this JSON `file`")
 	gt := fs.String("gt", "", "ground-truth `file` (OTB x,y,w,h per line, or ftbench's own); adds quality to the metrics")
 	cascade := fs.String("cascade", "", "PICO cascade `file` (overrides the config's cascade)")
 	printConfig := fs.Bool("print-config", false, "print the default config as a TOML file and exit")
@@ -58,7 +60,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if *printConfig {
-		_, err := stdout.Write(pipeline.DefaultConfig().WriteTOML("ftbench pipeline config: every knob, with its default value."))
+		_, err := stdout.Write(config.DefaultConfig().WriteTOML("ftbench pipeline config: every knob, with its default value."))
 		return err
 	}
 	if len(pos) != 1 {
@@ -66,9 +68,9 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitUsage, errors.New("want exactly one INPUT video"))
 	}
 	input := pos[0]
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	if *configPath != "" {
-		if cfg, err = pipeline.LoadConfig(*configPath); err != nil {
+		if cfg, err = config.LoadConfig(*configPath); err != nil {
 			return err
 		}
 	}
@@ -79,7 +81,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		stem := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
 		*out = stem + "_reframed.mp4"
 	}
-	for _, p := range []string{*metrics, *tracks} {
+	for _, p := range []string{*metricsPath, *tracks} {
 		if p != "" && sameFile(p, input) {
 			return fmt.Errorf("%s: refusing to overwrite the input", p)
 		}
@@ -88,8 +90,8 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		return fmt.Errorf("%s: refusing to overwrite the input", *out)
 	}
 	// Check the metrics folder before spending minutes on the run.
-	if *metrics != "" {
-		if err := checkWritableDir(*metrics); err != nil {
+	if *metricsPath != "" {
+		if err := checkWritableDir(*metricsPath); err != nil {
 			return err
 		}
 	}
@@ -109,8 +111,8 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return withCode(exitFailure, err)
 	}
-	if *metrics != "" {
-		if err := pipeline.WriteJSONFile(*metrics, m); err != nil {
+	if *metricsPath != "" {
+		if err := atomicfile.WriteJSON(*metricsPath, m); err != nil {
 			os.Remove(*out)
 			if *tracks != "" {
 				os.Remove(*tracks)

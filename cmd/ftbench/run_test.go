@@ -12,7 +12,10 @@ import (
 	"testing"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/fixtures/catalog"
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 var (
@@ -30,7 +33,7 @@ func clip(t *testing.T, name string) fixtures.Clip {
 	if fixtureErr != nil {
 		t.Fatal(fixtureErr)
 	}
-	spec, ok := fixtures.Lookup(name)
+	spec, ok := catalog.Lookup(name)
 	if !ok {
 		t.Fatalf("no fixture %q", name)
 	}
@@ -114,17 +117,17 @@ func TestRunEndToEnd(t *testing.T) {
 			c := clip(t, tc.fixture)
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out.mp4")
-			metrics := filepath.Join(dir, "m.json")
+			metricsPath := filepath.Join(dir, "m.json")
 			tracks := filepath.Join(dir, "tracks.json")
-			code, stdout, stderr := ftbench("run", c.Video, "-o", out, "--gt", c.GroundTruth, "--metrics", metrics, "--tracks", tracks)
+			code, stdout, stderr := ftbench("run", c.Video, "-o", out, "--gt", c.GroundTruth, "--metrics", metricsPath, "--tracks", tracks)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			if !strings.Contains(stdout, "frames") {
 				t.Errorf("no summary line: %q", stdout)
 			}
-			var m pipeline.Metrics
-			readJSON(t, metrics, &m)
+			var m metrics.Metrics
+			readJSON(t, metricsPath, &m)
 			if m.Frames != c.Frames {
 				t.Errorf("metrics frames = %d, want %d", m.Frames, c.Frames)
 			}
@@ -250,9 +253,9 @@ func TestRunBadInput(t *testing.T) {
 			if out == "" {
 				out = filepath.Join(odir, "out.mp4")
 			}
-			metrics := filepath.Join(odir, "m.json")
+			metricsPath := filepath.Join(odir, "m.json")
 			tracks := filepath.Join(odir, "t.json")
-			args := append([]string{"run", tc.input, "-o", out, "--metrics", metrics, "--tracks", tracks}, tc.extra...)
+			args := append([]string{"run", tc.input, "-o", out, "--metrics", metricsPath, "--tracks", tracks}, tc.extra...)
 			code, _, stderr := ftbench(args...)
 			if code == 0 {
 				t.Fatalf("exit 0, want an error")
@@ -277,11 +280,11 @@ func TestPrintConfigIsValid(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	cfg, err := pipeline.ParseConfig([]byte(stdout), "printed")
+	cfg, err := config.ParseConfig([]byte(stdout), "printed")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg != pipeline.DefaultConfig() {
+	if cfg != config.DefaultConfig() {
 		t.Errorf("printed config differs from the defaults")
 	}
 }

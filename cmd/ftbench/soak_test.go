@@ -17,12 +17,14 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/fixtures/catalog"
 	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // soakBase is the one-minute clip a soak video loops: the face photo
 // moving, zooming, leaving and re-entering a 256x144 frame.
-var soakBase = fixtures.Spec{Name: "soak_144p", Width: 256, Height: 144, FPS: 30, Frames: 1800, Faces: 1, Seed: 7}
+var soakBase = catalog.Spec{Name: "soak_144p", Width: 256, Height: 144, FPS: 30, Frames: 1800, Faces: 1, Seed: 7}
 
 // Soak thresholds. The fits run over the second half of the samples (less
 // the last 5%, the shutdown), once the pipeline's pools and the Go heap have
@@ -129,7 +131,7 @@ func TestSoak(t *testing.T) {
 	}
 
 	// Every frame in, every frame out.
-	var m pipeline.Metrics
+	var m metrics.Metrics
 	readJSON(t, o.metrics, &m)
 	if got := packets(t, o.video); got != frames || m.Frames != frames {
 		t.Errorf("output has %d frames, metrics say %d; the input has %d", got, m.Frames, frames)

@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/fixtures"
+	"github.com/ftbench/ftbench/fixtures/catalog"
+	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
@@ -80,7 +83,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if *listMetrics {
-		for _, n := range runner.MetricNames() {
+		for _, n := range metric.Names() {
 			fmt.Fprintln(stdout, n)
 		}
 		return nil
@@ -109,7 +112,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	if shardN > 1 {
 		shardText = fmt.Sprintf("%d/%d", shardI, shardN)
 	}
-	resultsPath := filepath.Join(dir, runner.ResultsFile)
+	resultsPath := filepath.Join(dir, record.ResultsFile)
 	prior, err := sweepReadPrior(resultsPath, stderr)
 	if err != nil {
 		return withCode(exitUsage, err)
@@ -134,7 +137,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return withCode(exitUsage, err)
 	}
-	unlock, err := runner.Lock(dir)
+	unlock, err := record.Lock(dir)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -154,7 +157,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	}
 	plan = spec.Plan().Shard(shardI, shardN) // now with the generated inputs' paths
 	if spec.Calibrate {
-		plan = runner.WithReference(plan, spec.Base)
+		plan = record.WithReference(plan, spec.Base)
 	}
 
 	var command []string
@@ -186,7 +189,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 			return withCode(exitUsage, fmt.Errorf("--memory-limit: %v", err))
 		}
 	}
-	w, err := runner.OpenWriter(resultsPath)
+	w, err := record.OpenWriter(resultsPath)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -207,7 +210,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		if werr := writeSweepReport(stdout, stderr, dir, resultsPath, spec); werr != nil && err == nil {
 			err = werr
 		}
-		if errors.Is(err, runner.ErrInterrupted) {
+		if errors.Is(err, record.ErrInterrupted) {
 			return withCode(exitFailure, fmt.Errorf("interrupted; every finished run is recorded, and `ftbench sweep %s--out %s --resume` reuses them", sweepSpecArg(pos), dir))
 		}
 		return withCode(exitFailure, err)
@@ -222,7 +225,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		err = werr
 	}
 	switch {
-	case errors.Is(err, runner.ErrInterrupted):
+	case errors.Is(err, record.ErrInterrupted):
 		return withCode(exitFailure, fmt.Errorf("interrupted; every finished run is recorded, and `ftbench sweep %s--out %s --resume` runs the rest", sweepSpecArg(pos), dir))
 	case err != nil:
 		return withCode(exitFailure, err)
@@ -233,7 +236,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 }
 
 // sweepReferenceNote says what the reference workload adds to a plan.
-func sweepReferenceNote(spec *sweeps.Spec, plan runner.Plan) string {
+func sweepReferenceNote(spec *sweeps.Spec, plan record.Plan) string {
 	inputs := map[string]bool{}
 	for _, t := range plan.Trials {
 		inputs[t.Input.Name] = true
@@ -266,7 +269,7 @@ func sweepLoadSpec(pos []string) (*sweeps.Spec, error) {
 // sweepShard reads --shard, or the Kubernetes Indexed Job variables.
 func sweepShard(flagValue string) (i, n int, err error) {
 	if flagValue != "" {
-		return runner.ParseShard(flagValue)
+		return record.ParseShard(flagValue)
 	}
 	idx, total := sweepEnv("JOB_COMPLETION_INDEX"), sweepEnv("JOB_COMPLETIONS")
 	switch {
@@ -275,7 +278,7 @@ func sweepShard(flagValue string) (i, n int, err error) {
 	case idx == "" || total == "":
 		return 0, 0, errors.New("JOB_COMPLETION_INDEX and JOB_COMPLETIONS must be set together (or pass --shard I/N)")
 	}
-	i, n, err = runner.ParseShard(idx + "/" + total)
+	i, n, err = record.ParseShard(idx + "/" + total)
 	if err != nil {
 		return 0, 0, fmt.Errorf("JOB_COMPLETION_INDEX=%s JOB_COMPLETIONS=%s: %v", idx, total, err)
 	}
@@ -284,8 +287,8 @@ func sweepShard(flagValue string) (i, n int, err error) {
 
 // sweepReadPrior reads the records already in a results file, warning
 // about malformed lines; a missing file holds none.
-func sweepReadPrior(path string, stderr io.Writer) ([]*runner.Result, error) {
-	results, warns, err := runner.ReadResults(path)
+func sweepReadPrior(path string, stderr io.Writer) ([]*record.Result, error) {
+	results, warns, err := record.ReadResults(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -298,7 +301,7 @@ func sweepReadPrior(path string, stderr io.Writer) ([]*runner.Result, error) {
 // sweepSaveSpec writes the spec into the output folder, so that the folder
 // says what it holds and shards can be checked against each other.
 func sweepSaveSpec(dir string, spec *sweeps.Spec, pos []string, resume bool, stderr io.Writer) error {
-	path := filepath.Join(dir, runner.SpecFile)
+	path := filepath.Join(dir, record.SpecFile)
 	old, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -320,7 +323,7 @@ func sweepGenerateInputs(spec *sweeps.Spec, cache, dir string, stderr io.Writer)
 		if in.Fixture == "" {
 			continue
 		}
-		fx, ok := fixtures.Lookup(in.Fixture)
+		fx, ok := catalog.Lookup(in.Fixture)
 		if !ok {
 			return fmt.Errorf("unknown fixture %q", in.Fixture)
 		}
@@ -400,7 +403,7 @@ func sweepSummary(s runner.Summary) string {
 }
 
 // sweepDryRun lists the trials and estimates the time.
-func sweepDryRun(w io.Writer, spec *sweeps.Spec, plan runner.Plan, shard string, prior []*runner.Result, resume bool) {
+func sweepDryRun(w io.Writer, spec *sweeps.Spec, plan record.Plan, shard string, prior []*record.Result, resume bool) {
 	fmt.Fprintf(w, "sweep %s (%s)", spec.Name, spec.File)
 	if shard != "" {
 		fmt.Fprintf(w, ", shard %s", shard)
@@ -418,7 +421,7 @@ func sweepDryRun(w io.Writer, spec *sweeps.Spec, plan runner.Plan, shard string,
 		vals := spec.Base.Map()
 		var kv []string
 		for _, k := range spec.BaseKeys {
-			kv = append(kv, k+"="+runner.FormatValue(vals[k]))
+			kv = append(kv, k+"="+record.FormatValue(vals[k]))
 		}
 		fmt.Fprintf(w, "  base: %s\n", strings.Join(kv, ","))
 	}
@@ -435,7 +438,7 @@ func sweepDryRun(w io.Writer, spec *sweeps.Spec, plan runner.Plan, shard string,
 	tw.Flush()
 
 	runs := plan.Runs()
-	done := map[runner.RunKey]bool{}
+	done := map[record.RunKey]bool{}
 	if resume {
 		done = runner.DoneRuns(prior)
 	}
@@ -449,7 +452,7 @@ func sweepDryRun(w io.Writer, spec *sweeps.Spec, plan runner.Plan, shard string,
 	perTrial := map[string][]float64{}
 	var all []float64
 	for _, r := range prior {
-		if r.Status == runner.StatusOK {
+		if r.Status == record.StatusOK {
 			perTrial[r.TrialID] = append(perTrial[r.TrialID], r.ElapsedSeconds)
 			all = append(all, r.ElapsedSeconds)
 		}
@@ -533,7 +536,7 @@ func (p *sweepProgress) update(pr runner.Progress) {
 		}
 	}
 	if l := pr.Last; l != nil {
-		if l.Status == runner.StatusOK && l.Metrics != nil {
+		if l.Status == record.StatusOK && l.Metrics != nil {
 			fmt.Fprintf(&b, "  last %.1f frames/s", l.Metrics.FPS)
 		} else {
 			fmt.Fprintf(&b, "  last %s", l.Status)
@@ -558,7 +561,7 @@ func (p *sweepProgress) finish() {
 // installed (scripts/fetch-echarts.sh), so it opens offline; otherwise it
 // points at the public copy.
 func writeSweepReport(stdout, stderr io.Writer, dir, resultsPath string, spec *sweeps.Spec) error {
-	results, warnings, err := runner.ReadResults(resultsPath)
+	results, warnings, err := record.ReadResults(resultsPath)
 	if err != nil {
 		return err
 	}
@@ -567,7 +570,7 @@ func writeSweepReport(stdout, stderr io.Writer, dir, resultsPath string, spec *s
 	}
 	// Note: the reference workload's records calibrate the gate; they are
 	// not a config the report should rank or choose.
-	results = slices.DeleteFunc(results, runner.IsReference)
+	results = slices.DeleteFunc(results, record.IsReference)
 	opts := reports.Options{}
 	if opts.Searches, err = reports.ReadSearches(dir); err != nil {
 		return err

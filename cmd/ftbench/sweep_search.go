@@ -9,7 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
@@ -59,7 +60,7 @@ type searchRecord struct {
 
 // runSearch runs the spec's search strategy live: every run lands in
 // results.jsonl as a grid run would, and runs already recorded are reused.
-func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec, r *runner.Runner, w *runner.Writer, prior []*runner.Result, dir string) error {
+func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec, r *runner.Runner, w *record.Writer, prior []*record.Result, dir string) error {
 	s := spec.Search
 	fmt.Fprintln(stderr, searchCoverage(spec))
 	live, err := tune.NewLive(spec, r, w, prior)
@@ -68,7 +69,7 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 	}
 	start := time.Now()
 	done := 0
-	live.OnResult = func(res *runner.Result) {
+	live.OnResult = func(res *record.Result) {
 		done++
 		fps := math.NaN()
 		if res.Metrics != nil {
@@ -95,7 +96,7 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 	res, err := st.Search(ctx, space, live, tune.GoalOf(spec), tune.Budget{Runs: spec.BudgetRunsFor(), Time: s.BudgetTime}, o)
 	if err != nil {
 		if ctx.Err() != nil {
-			return runner.ErrInterrupted
+			return record.ErrInterrupted
 		}
 		return err
 	}
@@ -108,7 +109,7 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 	if err != nil {
 		return err
 	}
-	if err := pipeline.WriteFileAtomic(filepath.Join(dir, "search-"+s.Strategy+".json"), append(data, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "search-"+s.Strategy+".json"), append(data, '\n')); err != nil {
 		return err
 	}
 	best := "no config met the constraints"

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner/runnertest"
 	"github.com/ftbench/ftbench/sweeps"
 )
@@ -65,9 +65,9 @@ func fakeCmd(rules string) string {
 	return "env " + runnertest.EnvVar + "=" + rules + " " + os.Args[0]
 }
 
-func readRecords(t *testing.T, dir string) []*runner.Result {
+func readRecords(t *testing.T, dir string) []*record.Result {
 	t.Helper()
-	rs, warns, err := runner.ReadResults(filepath.Join(dir, runner.ResultsFile))
+	rs, warns, err := record.ReadResults(filepath.Join(dir, record.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func readRecords(t *testing.T, dir string) []*runner.Result {
 	return rs
 }
 
-func keysOf(rs []*runner.Result) []string {
+func keysOf(rs []*record.Result) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.TrialID+"/"+strconv.Itoa(r.Round))
@@ -147,23 +147,23 @@ func TestSweepFailuresRecorded(t *testing.T) {
 	if len(rs) != 4 {
 		t.Fatalf("%d records, want 4", len(rs))
 	}
-	byBatch := map[int]*runner.Result{}
+	byBatch := map[int]*record.Result{}
 	for _, r := range rs {
 		byBatch[int(r.Config.Batch)] = r
 	}
-	if r := byBatch[2]; r.Status != runner.StatusFailed || !strings.Contains(r.Error, "boom") || !strings.Contains(r.StderrTail, "boom") {
+	if r := byBatch[2]; r.Status != record.StatusFailed || !strings.Contains(r.Error, "boom") || !strings.Contains(r.StderrTail, "boom") {
 		t.Errorf("crash: %s %q", r.Status, r.Error)
 	}
-	if r := byBatch[3]; r.Status != runner.StatusTimeout || !strings.Contains(r.Error, "timed out after 2s") {
+	if r := byBatch[3]; r.Status != record.StatusTimeout || !strings.Contains(r.Error, "timed out after 2s") {
 		t.Errorf("hang: %s %q", r.Status, r.Error)
 	}
-	if r := byBatch[4]; r.Status != runner.StatusOK || r.Metrics == nil || r.Metrics.FPS != runnertest.FPS(r.Config) {
+	if r := byBatch[4]; r.Status != record.StatusOK || r.Metrics == nil || r.Metrics.FPS != runnertest.FPS(r.Config) {
 		t.Errorf("the trial after the failures: %+v", r)
 	}
 	if r := byBatch[1]; r.Env == nil || r.Env.GoVersion == "" || r.Env.CPUs == 0 || r.Env.FFmpeg["libavcodec"] == "" {
 		t.Errorf("environment fingerprint: %+v", r.Env)
 	}
-	saved, err := os.ReadFile(filepath.Join(out, runner.SpecFile))
+	saved, err := os.ReadFile(filepath.Join(out, record.SpecFile))
 	if err != nil || !strings.Contains(string(saved), `name = "t"`) {
 		t.Errorf("spec not saved in the output folder: %v", err)
 	}
@@ -237,13 +237,13 @@ func TestSweepLocked(t *testing.T) {
 	t.Parallel()
 	spec := sweepSpec(t, 1, 0, "1m", "batch = [1]")
 	out := t.TempDir()
-	unlock, err := runner.Lock(out)
+	unlock, err := record.Lock(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 	code, _, stderr := sweepCLI("sweep", spec, "--out", out, "--run-cmd", fakeCmd("sleep=0"))
-	want := fmt.Sprintf("%s is held by pid %d", filepath.Join(out, runner.LockFile), os.Getpid())
+	want := fmt.Sprintf("%s is held by pid %d", filepath.Join(out, record.LockFile), os.Getpid())
 	if code != exitUsage || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, exitUsage, want)
 	}
@@ -387,7 +387,7 @@ func testSweepKilledAndResumed(t *testing.T, bin string) {
 	inFlight := started[len(started)-1]
 	waitFor(t, "the orphaned child to die", func() bool { return processGone(inFlight) })
 
-	before, err := os.ReadFile(filepath.Join(out, runner.ResultsFile))
+	before, err := os.ReadFile(filepath.Join(out, record.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func testSweepKilledAndResumed(t *testing.T, bin string) {
 	if b, err := second.CombinedOutput(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, b)
 	}
-	after, err := os.ReadFile(filepath.Join(out, runner.ResultsFile))
+	after, err := os.ReadFile(filepath.Join(out, record.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func testSweepInterrupt(t *testing.T, bin string) {
 		t.Errorf("stderr does not say how to finish: %s", stderr.String())
 	}
 	rs := readRecords(t, out)
-	if len(rs) != 2 || rs[0].Status != runner.StatusOK || rs[1].Status != runner.StatusInterrupted {
+	if len(rs) != 2 || rs[0].Status != record.StatusOK || rs[1].Status != record.StatusInterrupted {
 		t.Fatalf("records: %d, want an ok run then an interrupted one", len(rs))
 	}
 	hung := startCount(log)[1]

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/ftbench/ftbench/runner"
+	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
 )
@@ -66,7 +66,7 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	results, warnings, err := runner.ReadResults(pos[0])
+	results, warnings, err := record.ReadResults(pos[0])
 	if err != nil {
 		return err
 	}

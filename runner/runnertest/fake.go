@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/metrics"
 )
 
 // EnvVar holds the fake's behaviour, as semicolon-separated rules:
@@ -51,7 +53,7 @@ func MaybeChild() {
 
 // FPS is the frames/s the fake reports for a config, so tests can check
 // that results carry the child's metrics: 100 + batch + decoder_threads/10.
-func FPS(cfg pipeline.Config) float64 {
+func FPS(cfg config.Config) float64 {
 	return 100 + float64(cfg.Batch) + float64(cfg.DecoderThreads)/10
 }
 
@@ -59,7 +61,7 @@ func child(rules string, args []string) int {
 	fs := flag.NewFlagSet("fake", flag.ContinueOnError)
 	out := fs.String("o", "", "")
 	cfgPath := fs.String("config", "", "")
-	metrics := fs.String("metrics", "", "")
+	metricsPath := fs.String("metrics", "", "")
 	gt := fs.String("gt", "", "")
 	fs.String("tracks", "", "")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
@@ -67,10 +69,10 @@ func child(rules string, args []string) int {
 		return 2
 	}
 	input := fs.Arg(0)
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	if *cfgPath != "" {
 		var err error
-		if cfg, err = pipeline.LoadConfig(*cfgPath); err != nil {
+		if cfg, err = config.LoadConfig(*cfgPath); err != nil {
 			fmt.Fprintf(os.Stderr, "fake pipeline: %v\n", err)
 			return 2
 		}
@@ -146,16 +148,16 @@ func child(rules string, args []string) int {
 		os.WriteFile(*out, []byte("not a video"), 0o644)
 	}
 	wall := time.Since(start).Seconds()
-	m := pipeline.Metrics{
+	m := metrics.Metrics{
 		Input: input, Output: *out, Frames: 90, WallSeconds: wall, FPS: FPS(cfg),
-		Stages:       map[string]float64{pipeline.StageDecode: wall / 4, pipeline.StageDetect: wall / 2, pipeline.StageEncode: wall / 4},
+		Stages:       map[string]float64{metrics.StageDecode: wall / 4, metrics.StageDetect: wall / 2, metrics.StageEncode: wall / 4},
 		PeakRSSBytes: 50 << 20, Config: cfg, Width: 640, Height: 360, CropWidth: 202, CropHeight: 360,
 	}
 	if *gt != "" {
-		m.Quality = &pipeline.Quality{HitRate: 0.95, Recall: 0.9, Precision: 0.97, GTFrames: 90, Hits: 85}
+		m.Quality = &metrics.Quality{HitRate: 0.95, Recall: 0.9, Precision: 0.97, GTFrames: 90, Hits: 85}
 	}
-	if *metrics != "" {
-		if err := pipeline.WriteJSONFile(*metrics, m); err != nil {
+	if *metricsPath != "" {
+		if err := atomicfile.WriteJSON(*metricsPath, m); err != nil {
 			fmt.Fprintf(os.Stderr, "fake pipeline: %v\n", err)
 			return 1
 		}

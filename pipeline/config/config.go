@@ -1,4 +1,4 @@
-package pipeline
+package config
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
 )
 
 // Config holds every knob of the pipeline. Each field maps to one top-level
@@ -205,7 +207,7 @@ func LookupField(key string) (Field, bool) {
 func LoadConfig(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("%s: cannot read config: %w", path, unwrapPathError(err))
+		return Config{}, fmt.Errorf("%s: cannot read config: %w", path, atomicfile.UnwrapPath(err))
 	}
 	return ParseConfig(data, path)
 }
@@ -254,8 +256,8 @@ func keyLine(data []byte, key string) int {
 	return 0
 }
 
-// maxInFlight bounds batch x detect_interval, the frames between stages.
-const maxInFlight = 1 << 16
+// MaxInFlight bounds batch x detect_interval, the frames between stages.
+const MaxInFlight = 1 << 16
 
 // Validate checks every field's range and returns the first problem as a
 // *FieldError.
@@ -303,9 +305,9 @@ func (c Config) Validate() error {
 		return bad("full_scan_interval", "must be >= 0, got %d", c.FullScan)
 	case c.Batch < 0:
 		return bad("batch", "must be >= 1 or \"auto\", got %d", c.Batch)
-	case c.BatchMax < 1 || c.BatchMax > maxInFlight:
-		return bad("batch_max", "must be in 1..%d, got %d", maxInFlight, c.BatchMax)
-	case c.Batch.Max(c.BatchMax) > maxInFlight || c.DetectInterval > maxInFlight || c.Batch.Max(c.BatchMax)*c.DetectInterval > maxInFlight:
+	case c.BatchMax < 1 || c.BatchMax > MaxInFlight:
+		return bad("batch_max", "must be in 1..%d, got %d", MaxInFlight, c.BatchMax)
+	case c.Batch.Max(c.BatchMax) > MaxInFlight || c.DetectInterval > MaxInFlight || c.Batch.Max(c.BatchMax)*c.DetectInterval > MaxInFlight:
 		// Note: the queues between stages hold batch x detect_interval
 		// frames and are allocated up front: batch = 100000000 died out of
 		// memory before the first frame.
@@ -316,7 +318,7 @@ func (c Config) Validate() error {
 		if c.DetectInterval > b {
 			key = "detect_interval"
 		}
-		return bad(key, "batch x detect_interval (%d x %d) frames are held in flight; at most %d", b, c.DetectInterval, maxInFlight)
+		return bad(key, "batch x detect_interval (%d x %d) frames are held in flight; at most %d", b, c.DetectInterval, MaxInFlight)
 	case !(c.MinFace > 0 && c.MinFace <= 1):
 		return bad("min_face", "must be in (0, 1], got %g", c.MinFace)
 	case !(c.MaxFace >= c.MinFace && c.MaxFace <= 1):
@@ -552,10 +554,8 @@ func tomlString(s string) string {
 	return b.String()
 }
 
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+// The values of hwaccel.
+const (
+	HWAccelNone = "none"
+	HWAccelCUDA = "cuda"
+)

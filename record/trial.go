@@ -1,7 +1,7 @@
 // Package runner runs sweep trials as child processes, samples the resources
 // they use, and writes and reads the result record (one JSON line per run)
 // that reports and the gate consume.
-package runner
+package record
 
 import (
 	"crypto/sha256"
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 // Input is one video that trials run on.
@@ -53,11 +53,11 @@ type Setting struct {
 // Trial is one pipeline configuration on one input: the unit that a sweep
 // expands into and that results are grouped by.
 type Trial struct {
-	ID     string          // stable: see TrialID
-	Label  string          // the axis values, "batch=8,decoder_threads=2"; "base" without axes
-	Index  int             // position in the sweep's expansion
-	Axes   []Setting       // axis values in axis order
-	Config pipeline.Config // the complete configuration the child runs
+	ID     string        // stable: see TrialID
+	Label  string        // the axis values, "batch=8,decoder_threads=2"; "base" without axes
+	Index  int           // position in the sweep's expansion
+	Axes   []Setting     // axis values in axis order
+	Config config.Config // the complete configuration the child runs
 	Input  Input
 }
 
@@ -66,9 +66,9 @@ type Trial struct {
 //
 // Note: the whole config is hashed, not just the axis values, so two sweeps
 // that reach the same config through different axes and bases share ids,
-// and a changed default gives new ids. A field added to pipeline.Config
+// and a changed default gives new ids. A field added to config.Config
 // changes every id, which is right: the pipeline changed.
-func TrialID(cfg pipeline.Config, in Input) string {
+func TrialID(cfg config.Config, in Input) string {
 	data, err := json.Marshal(struct {
 		Config map[string]any `json:"config"`
 		Input  string         `json:"input"`

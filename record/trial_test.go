@@ -1,15 +1,15 @@
-package runner
+package record
 
 import (
 	"slices"
 	"testing"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/config"
 )
 
 func TestTrialID(t *testing.T) {
 	t.Parallel()
-	cfg := pipeline.DefaultConfig()
+	cfg := config.DefaultConfig()
 	in := Input{Name: "clip.mp4", Video: "/a/clip.mp4", Size: 100}
 	id := TrialID(cfg, in)
 	if len(id) != 12 {
@@ -99,21 +99,6 @@ func TestParseShard(t *testing.T) {
 		i, n, err := ParseShard(tt.in)
 		if (err == nil) != tt.ok || i != tt.i || n != tt.n {
 			t.Errorf("%s: ParseShard(%q) = %d, %d, %v", tt.name, tt.in, i, n, err)
-		}
-	}
-}
-
-func TestMetricNames(t *testing.T) {
-	t.Parallel()
-	names := MetricNames()
-	for _, want := range []string{"fps", "wall_seconds", "quality.hit_rate", "cpu_util_mean", "vram_fraction", "stages.detect", "elapsed_seconds", "peak_rss_bytes"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("MetricNames lacks %q", want)
-		}
-	}
-	for _, bad := range []string{"config", "stages", "quality", "gpu", "input", "frames_per_second"} {
-		if IsMetric(bad) {
-			t.Errorf("%q is not a metric", bad)
 		}
 	}
 }

@@ -1,0 +1,224 @@
+package metric
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/record"
+)
+
+// registry declares every metric, once. The plan's KPIs come first, in the
+// order of its KPI table.
+//
+// Note: CPU utilisation has no direction: at the same frames/s less is
+// cheaper, but a parallel config is meant to use more. GPU utilisation is
+// higher-better, since keeping the accelerator fed is the point of the
+// plan's GPU phases. Counts and settings (frames, width, samples) have no
+// direction either; the gate takes absolute thresholds on them.
+var registry = slices.Concat(
+	[]Metric{
+		pipeline(Metric{Name: "wall_seconds", Unit: Seconds, Better: Lower, Scale: Time,
+			KPI: "time", Label: "total processing time",
+			Description: "the pipeline's wall time, start to finish"},
+			func(m *metrics.Metrics) float64 { return m.WallSeconds }),
+		resource(Metric{Name: "gpu_util_mean", Unit: Fraction, Better: Higher, GPU: true,
+			KPI: "gpu", Label: "GPU utilisation", Gobench: "gpu",
+			Description: "mean utilisation of all GPUs together"},
+			func(r *record.Resources) float64 { return r.GPUUtilMean }),
+		resource(Metric{Name: "cpu_util_mean", Unit: Fraction,
+			KPI: "cpu", Label: "CPU utilisation", Gobench: "cpu",
+			Description: "mean CPU of the run's process tree, as a fraction of all cores"},
+			func(r *record.Resources) float64 { return r.CPUUtilMean }),
+		resource(Metric{Name: "vram_fraction", Unit: Fraction, Better: Lower, GPU: true,
+			KPI: "vram", Label: "VRAM use",
+			Description: "largest device memory in use over the device's total (vram_used_max_bytes / vram_total_bytes)"},
+			func(r *record.Resources) float64 { return r.VRAMFraction }),
+		pipeline(Metric{Name: "fps", Unit: FramesPerSecond, Better: Higher, Scale: Rate,
+			KPI: "fps", Label: "frames/s", Gobench: "fps",
+			Description: "frames processed per second of wall time"},
+			func(m *metrics.Metrics) float64 { return m.FPS }),
+		quality(Metric{Name: "hit_rate", Unit: Ratio, Better: Higher,
+			KPI: "hit_rate", Label: "hit rate", Gobench: "hit-rate",
+			Description: "fraction of ground-truth frames whose primary-face centre lies in a ground-truth box"},
+			func(q *metrics.Quality) float64 { return q.HitRate }),
+
+		// The run as the harness saw it.
+		{Name: "elapsed_seconds", Unit: Seconds, Better: Lower, Scale: Time,
+			Description: "the child's life as the harness saw it, start-up included",
+			value:       func(r *record.Result) (float64, bool) { return r.ElapsedSeconds, true }},
+		{Name: "cpu_cores", Unit: Cores, Label: "CPU cores used", Absent: "CPU count unknown",
+			Description: "CPU the run's process tree used, in cores: cpu_util_mean times the machine's logical CPUs",
+			value:       cpuCores},
+
+		// The pipeline's metrics file.
+		pipeline(Metric{Name: "peak_rss_bytes", Unit: Bytes, Better: Lower, Gobench: "peak-rss-B",
+			Description: "the pipeline's peak resident memory, as it measured it"},
+			func(m *metrics.Metrics) float64 { return float64(m.PeakRSSBytes) }),
+		pipeline(Metric{Name: "frames", Description: "frames processed"},
+			func(m *metrics.Metrics) float64 { return float64(m.Frames) }),
+		pipeline(Metric{Name: "width", Description: "the input's width in pixels"},
+			func(m *metrics.Metrics) float64 { return float64(m.Width) }),
+		pipeline(Metric{Name: "height", Description: "the input's height in pixels"},
+			func(m *metrics.Metrics) float64 { return float64(m.Height) }),
+		pipeline(Metric{Name: "crop_width", Description: "the output crop's width in pixels"},
+			func(m *metrics.Metrics) float64 { return float64(m.CropWidth) }),
+		pipeline(Metric{Name: "crop_height", Description: "the output crop's height in pixels"},
+			func(m *metrics.Metrics) float64 { return float64(m.CropHeight) }),
+		pipeline(Metric{Name: "input_fps", Unit: FramesPerSecond, Description: "the input's frame rate"},
+			func(m *metrics.Metrics) float64 { return m.InputFPS }),
+		pipeline(Metric{Name: "detect_frames", Description: "frames the detector ran on"},
+			func(m *metrics.Metrics) float64 { return float64(m.DetectFrames) }),
+		pipeline(Metric{Name: "detections", Description: "faces the detector found"},
+			func(m *metrics.Metrics) float64 { return float64(m.Detections) }),
+		pipeline(Metric{Name: "tracks", Description: "distinct track ids"},
+			func(m *metrics.Metrics) float64 { return float64(m.Tracks) }),
+		pipeline(Metric{Name: "faces_frames", Description: "frames with a primary face"},
+			func(m *metrics.Metrics) float64 { return float64(m.FacesFrames) }),
+		pipeline(Metric{Name: "segments", Description: "segments a phased run split the input into"},
+			func(m *metrics.Metrics) float64 { return float64(m.Segments) }),
+	},
+
+	stages(metrics.StageDecode, metrics.StageScale, metrics.StageDetect, metrics.StageTrack,
+		metrics.StageReframe, metrics.StageEncode, metrics.StageMux),
+
+	[]Metric{
+		// Quality against ground truth.
+		quality(Metric{Name: "recall", Unit: Ratio, Better: Higher,
+			Description: "fraction of ground-truth boxes on detected frames matched by a detection"},
+			func(q *metrics.Quality) float64 { return q.Recall }),
+		quality(Metric{Name: "precision", Unit: Ratio, Better: Higher,
+			Description: "fraction of detections on detected frames matched to a ground-truth box"},
+			func(q *metrics.Quality) float64 { return q.Precision }),
+		quality(Metric{Name: "hits", Better: Higher, Description: "ground-truth frames whose primary face hit a box"},
+			func(q *metrics.Quality) float64 { return float64(q.Hits) }),
+		quality(Metric{Name: "matches", Better: Higher, Description: "one-to-one detection/ground-truth matches"},
+			func(q *metrics.Quality) float64 { return float64(q.Matches) }),
+		quality(Metric{Name: "gt_frames", Description: "frames with at least one ground-truth box"},
+			func(q *metrics.Quality) float64 { return float64(q.GTFrames) }),
+		quality(Metric{Name: "gt_boxes", Description: "ground-truth boxes on detected frames"},
+			func(q *metrics.Quality) float64 { return float64(q.GTBoxes) }),
+		quality(Metric{Name: "detected_frames", Description: "frames within the ground truth where the detector ran"},
+			func(q *metrics.Quality) float64 { return float64(q.DetectedFrames) }),
+		quality(Metric{Name: "detections", Description: "detections on detected frames"},
+			func(q *metrics.Quality) float64 { return float64(q.Detections) }),
+		quality(Metric{Name: "iou_threshold", Unit: Ratio, Description: "the IoU a detection needs to match a box"},
+			func(q *metrics.Quality) float64 { return q.IoU }),
+
+		// The resources sampled while the run's child lived.
+		resource(Metric{Name: "cpu_util_max", Unit: Fraction, Description: "largest CPU sample of the process tree, as a fraction of all cores"},
+			func(r *record.Resources) float64 { return r.CPUUtilMax }),
+		resource(Metric{Name: "system_cpu_util_mean", Unit: Fraction, Description: "mean CPU of the whole machine"},
+			func(r *record.Resources) float64 { return r.SystemCPUUtilMean }),
+		resource(Metric{Name: "system_cpu_util_max", Unit: Fraction, Description: "largest CPU sample of the whole machine"},
+			func(r *record.Resources) float64 { return r.SystemCPUUtilMax }),
+		resource(Metric{Name: "rss_max_bytes", Unit: Bytes, Better: Lower, Description: "the process tree's resident memory, largest sample"},
+			func(r *record.Resources) float64 { return float64(r.RSSMaxBytes) }),
+		resource(Metric{Name: "processes_max", Label: "processes", Description: "the process tree's size, largest sample"},
+			func(r *record.Resources) float64 { return float64(r.ProcessesMax) }),
+		resource(Metric{Name: "samples", Description: "resource samples taken"},
+			func(r *record.Resources) float64 { return float64(r.Samples) }),
+		resource(Metric{Name: "interval_seconds", Unit: Seconds, Description: "time between resource samples"},
+			func(r *record.Resources) float64 { return r.IntervalSeconds }),
+		resource(Metric{Name: "sampler_cpu_seconds", Unit: Seconds, Better: Lower, Description: "CPU time of the sampler's own thread"},
+			func(r *record.Resources) float64 { return r.SamplerCPUSeconds }),
+		resource(Metric{Name: "sampler_overhead", Unit: Fraction, Better: Lower, Description: "the sampler's CPU time over the run's elapsed time, as a fraction of one core"},
+			func(r *record.Resources) float64 { return r.SamplerOverhead }),
+		resource(Metric{Name: "harness_cpu_seconds", Unit: Seconds, Better: Lower, Description: "CPU time of the whole sweep process during the run"},
+			func(r *record.Resources) float64 { return r.HarnessCPUSeconds }),
+
+		resource(Metric{Name: "gpu_util_max", Unit: Fraction, Better: Higher, GPU: true, Description: "largest utilisation sample of all GPUs together"},
+			func(r *record.Resources) float64 { return r.GPUUtilMax }),
+		resource(Metric{Name: "vram_used_max_bytes", Unit: Bytes, Better: Lower, GPU: true, Label: "VRAM used", Gobench: "vram-B",
+			Description: "device memory in use by all processes, largest sample"},
+			func(r *record.Resources) float64 { return float64(r.VRAMUsedMaxBytes) }),
+		resource(Metric{Name: "vram_process_max_bytes", Unit: Bytes, Better: Lower, GPU: true, Description: "device memory of the run's process tree, largest sample"},
+			func(r *record.Resources) float64 { return float64(r.VRAMProcessMaxBytes) }),
+		resource(Metric{Name: "vram_total_bytes", Unit: Bytes, GPU: true, Description: "the devices' total memory"},
+			func(r *record.Resources) float64 { return float64(r.VRAMTotalBytes) }),
+		resource(Metric{Name: "sm_clock_mean_mhz", Unit: MHz, GPU: true, Description: "mean streaming-multiprocessor clock"},
+			func(r *record.Resources) float64 { return r.SMClockMeanMHz }),
+		resource(Metric{Name: "gpu_temp_max_c", Unit: Celsius, Better: Lower, GPU: true, Description: "highest GPU temperature sampled"},
+			func(r *record.Resources) float64 { return r.GPUTempMaxC }),
+		resource(Metric{Name: "gpu_power_mean_watts", Unit: Watts, Better: Lower, GPU: true, Description: "mean GPU power draw"},
+			func(r *record.Resources) float64 { return r.GPUPowerMeanWatts }),
+		resource(Metric{Name: "gpu_power_max_watts", Unit: Watts, Better: Lower, GPU: true, Description: "highest GPU power draw sampled"},
+			func(r *record.Resources) float64 { return r.GPUPowerMaxWatts }),
+	},
+)
+
+// pipeline declares a metric of the pipeline's metrics file, which a run
+// that wrote none lacks.
+func pipeline(m Metric, read func(*metrics.Metrics) float64) Metric {
+	m.value = func(r *record.Result) (float64, bool) {
+		if r.Metrics == nil {
+			return 0, false
+		}
+		return read(r.Metrics), true
+	}
+	return m
+}
+
+// quality declares a metric of the pipeline's quality against ground
+// truth: "quality." and the field's JSON name.
+func quality(m Metric, read func(*metrics.Quality) float64) Metric {
+	m.Name = "quality." + m.Name
+	m.GroundTruth = true
+	m.value = func(r *record.Result) (float64, bool) {
+		if r.Metrics == nil || r.Metrics.Quality == nil {
+			return 0, false
+		}
+		return read(r.Metrics.Quality), true
+	}
+	return m
+}
+
+// stages declares the time spent in each pipeline stage, "stages." and the
+// stage's name, in pipeline order.
+func stages(names ...string) []Metric {
+	var out []Metric
+	for _, s := range names {
+		out = append(out, Metric{Name: stagePrefix + s, Unit: Seconds, Better: Lower, Scale: Time,
+			Description: "seconds of " + s + " work, summed over goroutines",
+			value: func(r *record.Result) (float64, bool) {
+				if r.Metrics == nil {
+					return 0, false
+				}
+				v, ok := r.Metrics.Stages[s]
+				return v, ok
+			}})
+	}
+	return out
+}
+
+// resource declares a metric of the resources sampled while the run's
+// child lived. Every run has them; GPU ones only where there is a GPU.
+func resource(m Metric, read func(*record.Resources) float64) Metric {
+	m.value = func(r *record.Result) (float64, bool) { return read(&r.Resources), true }
+	return m
+}
+
+// cpuCores is cpu_util_mean in cores, absent when the run's environment
+// does not say how many CPUs its machine has.
+func cpuCores(r *record.Result) (float64, bool) {
+	cpus := r.Env.LogicalCPUs()
+	if cpus == 0 {
+		return 0, false
+	}
+	return r.Resources.CPUUtilMean * float64(cpus), true
+}
+
+// stagePrefix begins the names of the per-stage metrics.
+const stagePrefix = "stages."
+
+// Stages returns the pipeline's stages, in pipeline order; "stages." and a
+// stage's name is the metric of the time spent in it.
+func Stages() []string {
+	var out []string
+	for i := range registry {
+		if s, ok := strings.CutPrefix(registry[i].Name, stagePrefix); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
