@@ -2,8 +2,8 @@
 """stats-reference.py: reference values for the stats package's tests.
 
 Computes, independently of the Go code, what stats.MannWhitney,
-stats.Summarize, stats.HodgesLehmann and stats.Compare should give on a set
-of samples, and writes them to stats/testdata/reference.json, which
+stats.Summarize, stats.HodgesLehmann, stats.WelchLog and stats.Compare
+should give on a set of samples, and writes them to stats/testdata/reference.json, which
 stats/reference_test.go reads. CI does not need SciPy: the JSON is
 committed. Rerun after adding a case (Debian's SciPy, not a pyenv Python):
 
@@ -27,6 +27,12 @@ Sources of each number:
     without ties, from scipy.stats.mannwhitneyu(method="exact") on samples
     built to have each U, or from the normal approximation with a
     continuity correction beyond 100 pooled values.
+  - Welch's t-test on logs: scipy.stats.ttest_ind(np.log(x), np.log(y),
+    equal_var=False), whose statistic is x's mean minus y's (the Go T is
+    y's minus x's) and whose alternative is about x (Greater for y is
+    "less" for x); the degrees of freedom by the Welch-Satterthwaite
+    formula, checked against the p-value through scipy.stats.t; the
+    interval from scipy.stats.t.ppf.
 """
 
 import itertools
@@ -274,6 +280,48 @@ def shift_cases():
     return out
 
 
+WELCH_FLIP = {"two-sided": "two-sided", "greater": "less", "less": "greater"}
+
+
+def welch_case(name, x, y, alpha):
+    x, y = [float(v) for v in x], [float(v) for v in y]
+    lx, ly = np.log(x), np.log(y)
+    n, m = len(x), len(y)
+    sx, sy = np.var(lx, ddof=1) / n, np.var(ly, ddof=1) / m
+    df = float((sx + sy) ** 2 / (sx**2 / (n - 1) + sy**2 / (m - 1)))
+    se = math.sqrt(sx + sy)
+    shift = float(np.mean(ly) - np.mean(lx))
+    q = float(stats.t.ppf(1 - alpha / 2, df)) * se
+    case = {"name": name, "x": x, "y": y, "alpha": alpha, "shift": shift, "df": df,
+            "lo": shift - q, "hi": shift + q, "p": {}}
+    for alt in ("two-sided", "greater", "less"):
+        res = stats.ttest_ind(lx, ly, equal_var=False, alternative=WELCH_FLIP[alt])
+        t = -float(res.statistic)
+        assert math.isclose(t, shift / se, rel_tol=1e-12), name
+        # The degrees of freedom above give SciPy's p-value.
+        if alt == "two-sided":
+            assert math.isclose(float(res.pvalue), float(2 * stats.t.sf(abs(t), df)), rel_tol=1e-9), name
+        case["t"] = t
+        case["p"][alt] = float(res.pvalue)
+    return case
+
+
+def welch_cases():
+    base = [300, 310, 290, 305, 295, 302, 298, 301, 299, 303]
+    ln = lambda k, mu, sigma: list(np.exp(smooth(k, mu, sigma)))
+    return [
+        welch_case("separated 3+3", [1, 2, 3], [4, 5, 6], 0.05),
+        welch_case("separated 3+3 at 0.1", [1, 2, 3], [4, 5, 6], 0.1),
+        welch_case("2+2", [10, 11], [12, 14], 0.05),
+        welch_case("log-normal 3+3", ln(3, 6.5, 0.03), ln(3, 6.4, 0.03), 0.05),
+        welch_case("scaled by 0.8", base, [0.8 * v for v in base], 0.05),
+        welch_case("log-normal 10+12", ln(10, 4.6, 0.04), ln(12, 4.53, 0.04), 0.05),
+        welch_case("unequal spreads 5+20", ln(5, 3, 0.2), ln(20, 3.05, 0.02), 0.01),
+        welch_case("ties 8+9", [1, 2, 2, 3, 3, 3, 4, 4], [2, 3, 3, 4, 4, 4, 5, 5, 6], 0.05),
+        welch_case("60+70", ln(60, 4.6, 0.05), ln(70, 4.61, 0.05), 0.05),
+    ]
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     ref = {
@@ -284,6 +332,7 @@ def main():
         "median_ci": median_cases(),
         "summaries": summary_cases(),
         "shifts": shift_cases(),
+        "welch_log": welch_cases(),
     }
     path = os.path.join(root, "stats", "testdata", "reference.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)

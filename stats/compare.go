@@ -211,27 +211,39 @@ func shiftCIRank(n, m int, o Options) (k int, coverage float64) {
 type Comparison struct {
 	// N1 and N2 are the sizes of x and y.
 	N1, N2 int
-	// P is the p-value of the U test of o.Alternative; 1 when a sample is
-	// empty.
+	// Test is the test P comes from: o.Test, or MannWhitneyTest when the
+	// values do not allow WelchLogTest (a warning says so).
+	Test Test
+	// P is the p-value of o.Alternative; 1 when a sample is empty.
 	P float64
-	// MinP is the smallest p-value samples of these sizes can give.
+	// MinP is the smallest p-value samples of these sizes can give: 0
+	// for the t-test, which can give any, with 2 or more values a side.
 	MinP float64
 	// Alpha is the significance level the comparison is judged at.
 	Alpha float64
 	// Alternative is the hypothesis P is for.
 	Alternative Alternative
-	// Exact says P comes from the exact distribution.
+	// Exact says P comes from the exact distribution of U.
 	Exact bool
 	// Ratio estimates y / x (1 = no change); NaN when it is not defined.
 	// Lo and Hi bound it at confidence 1 - Alpha (two-sided); they are
-	// -Inf and +Inf when the samples are too small for that.
+	// -Inf and +Inf when the samples are too small for that. For the U
+	// test they are the Hodges-Lehmann shift and its Moses interval (see
+	// Logs); for the t-test the ratio of the geometric means and its
+	// Welch t interval.
 	Ratio, Lo, Hi float64
 	// Confidence is the actual coverage of [Lo, Hi].
 	Confidence float64
 	// Logs says Ratio is the exponentiated Hodges-Lehmann shift between
 	// the logs of the values (all positive); otherwise it is 1 + the shift
-	// between the values over x's median.
+	// between the values over x's median. Always true for the t-test.
 	Logs bool
+	// MedianRatio is the median of y over the median of x, what a table
+	// of medians shows beside them; NaN when a sample is empty or x's
+	// median is 0. It has no interval and assumes nothing about how the
+	// distributions differ; under a scale change Ratio estimates the same
+	// number with less noise.
+	MedianRatio float64
 	// Warnings says what the numbers cannot be trusted for.
 	Warnings []error
 }
@@ -244,23 +256,38 @@ func (c Comparison) Significant() bool { return c.P <= c.Alpha }
 // test ever to reach Alpha.
 func (c Comparison) Powerless() bool { return c.MinP > c.Alpha }
 
-// Compare compares the candidate y with the baseline x: the U test of
-// o.Alternative, and the ratio y / x with its interval at 1 - Alpha.
+// Compare compares the candidate y with the baseline x: the test of
+// o.Alternative that o.Test names, and the ratio y / x with its interval
+// at 1 - Alpha.
 //
-// Under the model that the two distributions differ by a scale factor (a
-// slowdown makes every run slower by about the same factor), the ratio of
-// the medians is the exponentiated shift between the logs, which the
-// Hodges-Lehmann estimator and its Moses interval estimate with no
-// assumption about the noise's shape, and blind to a rare outlier. When a
-// sample holds zeros or negatives the shift is taken on the values
-// themselves and divided by x's median.
+// For the U test, under the model that the two distributions differ by a
+// scale factor (a slowdown makes every run slower by about the same
+// factor), the ratio of the medians is the exponentiated shift between the
+// logs, which the Hodges-Lehmann estimator and its Moses interval estimate
+// with no assumption about the noise's shape, and blind to a rare outlier.
+// When a sample holds zeros or negatives the shift is taken on the values
+// themselves and divided by x's median. For the t-test the ratio is that
+// of the geometric means, and the values must be positive; otherwise
+// Compare uses the U test, with a warning.
 func Compare(x, y *Sample, o Options) Comparison {
 	o, warnings := o.checked()
-	c := Comparison{N1: len(x.Values), N2: len(y.Values), Alpha: o.Alpha, Alternative: o.Alternative,
-		Ratio: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), Confidence: 1}
+	c := Comparison{N1: len(x.Values), N2: len(y.Values), Test: MannWhitneyTest, Alpha: o.Alpha, Alternative: o.Alternative,
+		Ratio: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), Confidence: 1, MedianRatio: math.NaN()}
+	c.Warnings = slices.Concat(x.Warnings, y.Warnings, warnings)
+	if c.N1 > 0 && c.N2 > 0 {
+		if base := Median(x.Values); base != 0 {
+			c.MedianRatio = Median(y.Values) / base
+		}
+	}
+	if o.Test == WelchLogTest {
+		if c.N1 > 0 && c.N2 > 0 && x.Values[0] > 0 && y.Values[0] > 0 {
+			return compareWelch(c, x, y, o)
+		}
+		c.Warnings = append(c.Warnings, fmt.Errorf("%s needs positive values on both sides; using %s: %w", WelchLogTest, MannWhitneyTest, ErrNotPositive))
+	}
 	t := mannWhitney(x, y, o)
 	c.P, c.MinP, c.Exact = t.P, t.MinP, t.Exact
-	c.Warnings = slices.Concat(x.Warnings, y.Warnings, warnings, t.Warnings)
+	c.Warnings = append(c.Warnings, t.Warnings...)
 	if c.N1 == 0 || c.N2 == 0 {
 		return c
 	}
@@ -280,7 +307,7 @@ func Compare(x, y *Sample, o Options) Comparison {
 	}
 	s := hodgesLehmann(x, y, o)
 	c.Warnings = append(c.Warnings, s.Warnings...)
-	base, _ := stats.Median(x.Values)
+	base := Median(x.Values)
 	if base == 0 {
 		c.Warnings = append(c.Warnings, errors.New("the baseline's median is 0, so no ratio is defined"))
 		return c
@@ -291,6 +318,23 @@ func Compare(x, y *Sample, o Options) Comparison {
 		if base < 0 {
 			c.Lo, c.Hi = c.Hi, c.Lo
 		}
+	}
+	return c
+}
+
+// compareWelch fills c from Welch's t-test on the logs of x and y (all
+// positive, neither empty).
+func compareWelch(c Comparison, x, y *Sample, o Options) Comparison {
+	t := welchLog(x, y, o)
+	c.Test, c.Logs = WelchLogTest, true
+	c.P, c.MinP = t.P, 0
+	if c.N1 < 2 || c.N2 < 2 {
+		c.MinP = 1
+	}
+	c.Warnings = append(c.Warnings, t.Warnings...)
+	c.Ratio = math.Exp(t.Shift)
+	if !math.IsInf(t.Lo, 0) {
+		c.Lo, c.Hi, c.Confidence = math.Exp(t.Lo), math.Exp(t.Hi), 1-o.Alpha
 	}
 	return c
 }

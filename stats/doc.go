@@ -5,8 +5,9 @@
 //
 // The shape follows golang.org/x/perf's benchmath: a Sample is summarized
 // by its median with a confidence interval (Summary), and two samples are
-// compared by the Mann-Whitney U test (Comparison), with warnings, never
-// errors, when the data are too few to say much. Tunables live in Options.
+// compared by the Mann-Whitney U test (Comparison), or on request by
+// Welch's t-test on logs, with warnings, never errors, when the data are
+// too few to say much. Tunables live in Options.
 //
 // # Assumptions
 //
@@ -69,6 +70,21 @@
 // without ties: exact up to ExactLimit, normal (continuity-corrected)
 // beyond. Its coverage holds for continuous data; for data with ties the
 // test, which conditions on them, is the sharper statement.
+//
+// # Welch's t-test on logs
+//
+// The U test has no power for tiny samples: with 3 runs a side its
+// smallest two-sided P is 2/20 = 0.1, so nothing can be significant at
+// 0.05 (Comparison.Powerless). Options.Test = WelchLogTest makes Compare
+// use Welch's t-test on the logs of the values instead, which can reach
+// any level with 2 runs a side, at the price of an assumption the U test
+// does not make: that the logs are about normal (each side's own
+// variance; no equal-variance assumption). Its ratio is that of the
+// geometric means, with the t interval at 1 - Alpha, which excludes 1
+// exactly when the two-sided P <= Alpha. P comes from Student's t
+// distribution with the Welch-Satterthwaite degrees of freedom, as SciPy's
+// ttest_ind(..., equal_var=False) computes it. Comparison.Test says which
+// test decided, so a caller can say so.
 //
 // Reference values for the tests come from SciPy and brute-force
 // enumeration, computed by scripts/stats-reference.py into

@@ -20,6 +20,21 @@ const (
 	Less
 )
 
+// Test names the test a Comparison's P comes from.
+type Test string
+
+// The tests.
+const (
+	// MannWhitneyTest is the Mann-Whitney U test, with the Hodges-Lehmann
+	// ratio and its Moses interval: the default.
+	MannWhitneyTest Test = "mann-whitney"
+	// WelchLogTest is Welch's t-test on the logs of the values, with the
+	// ratio of the geometric means and its t interval: it has power with
+	// as few as 2 values a side, where the U test has none, at the price
+	// of assuming the logs are about normal.
+	WelchLogTest Test = "welch-log"
+)
+
 // Options are the statistical tunables. The zero value of a field means its
 // default; DefaultOptions spells them out.
 type Options struct {
@@ -37,11 +52,13 @@ type Options struct {
 	// the normal approximation. Default 100; a negative value means always
 	// the approximation.
 	ExactLimit int
+	// Test is the test Compare uses. Default MannWhitneyTest.
+	Test Test
 }
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{Confidence: 0.95, Alpha: 0.05, Alternative: TwoSided, ExactLimit: 100}
+	return Options{Confidence: 0.95, Alpha: 0.05, Alternative: TwoSided, ExactLimit: 100, Test: MannWhitneyTest}
 }
 
 // Validate reports an out-of-range option.
@@ -54,6 +71,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("alpha %g: want a level between 0 and 1, such as 0.05", o.Alpha)
 	case o.Alternative < TwoSided || o.Alternative > Less:
 		return fmt.Errorf("alternative %d: want TwoSided, Greater or Less", o.Alternative)
+	case o.Test != MannWhitneyTest && o.Test != WelchLogTest:
+		return fmt.Errorf("test %q: want %q or %q", o.Test, MannWhitneyTest, WelchLogTest)
 	}
 	return nil
 }
@@ -77,6 +96,9 @@ func (o Options) withDefaults() Options {
 	if o.ExactLimit == 0 {
 		o.ExactLimit = d.ExactLimit
 	}
+	if o.Test == "" {
+		o.Test = d.Test
+	}
 	return o
 }
 
@@ -98,6 +120,10 @@ func (o Options) checked() (Options, []error) {
 	if o.Alternative < TwoSided || o.Alternative > Less {
 		warnings = append(warnings, fmt.Errorf("alternative %d is none of TwoSided, Greater, Less; using TwoSided", o.Alternative))
 		o.Alternative = TwoSided
+	}
+	if o.Test != MannWhitneyTest && o.Test != WelchLogTest {
+		warnings = append(warnings, fmt.Errorf("test %q is neither %q nor %q; using %q", o.Test, MannWhitneyTest, WelchLogTest, MannWhitneyTest))
+		o.Test = MannWhitneyTest
 	}
 	return o, warnings
 }

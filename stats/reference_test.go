@@ -48,6 +48,18 @@ type reference struct {
 		Confidence float64   `json:"confidence"`
 		Lo, Hi     *float64
 	} `json:"shifts"`
+	WelchLog []struct {
+		Name  string             `json:"name"`
+		X     []float64          `json:"x"`
+		Y     []float64          `json:"y"`
+		Alpha float64            `json:"alpha"`
+		Shift float64            `json:"shift"`
+		T     float64            `json:"t"`
+		DF    float64            `json:"df"`
+		Lo    float64            `json:"lo"`
+		Hi    float64            `json:"hi"`
+		P     map[string]float64 `json:"p"`
+	} `json:"welch_log"`
 }
 
 func readReference(t *testing.T) reference {
@@ -170,5 +182,35 @@ func checkInterval(t *testing.T, lo, hi float64, wantLo, wantHi *float64, rel fl
 	}
 	if !close(lo, *wantLo, rel) || !close(hi, *wantHi, rel) {
 		t.Errorf("interval [%.17g, %.17g], want [%.17g, %.17g]", lo, hi, *wantLo, *wantHi)
+	}
+}
+
+func TestWelchLogReference(t *testing.T) {
+	t.Parallel()
+	ref := readReference(t)
+	if len(ref.WelchLog) == 0 {
+		t.Fatal("testdata/reference.json has no welch_log cases: rerun scripts/stats-reference.py")
+	}
+	for _, c := range ref.WelchLog {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			x, y := NewSample(c.X), NewSample(c.Y)
+			for alt, want := range c.P {
+				o := Options{Alpha: c.Alpha, Alternative: alternatives[alt], Test: WelchLogTest}
+				got := WelchLog(x, y, o)
+				if !close(got.Shift, c.Shift, 1e-12) || !close(got.T, c.T, 1e-10) || !close(got.DF, c.DF, 1e-10) {
+					t.Errorf("shift %.17g t %.17g df %.17g, want %.17g %.17g %.17g", got.Shift, got.T, got.DF, c.Shift, c.T, c.DF)
+				}
+				if !close(got.P, want, 1e-9) {
+					t.Errorf("%s: P = %.17g, want %.17g", alt, got.P, want)
+				}
+				checkInterval(t, got.Lo, got.Hi, &c.Lo, &c.Hi, 1e-9)
+				cmp := Compare(x, y, o)
+				if cmp.Test != WelchLogTest || cmp.P != got.P || !close(cmp.Ratio, math.Exp(c.Shift), 1e-12) ||
+					!close(cmp.Lo, math.Exp(c.Lo), 1e-9) || !close(cmp.Hi, math.Exp(c.Hi), 1e-9) || cmp.Confidence != 1-c.Alpha {
+					t.Errorf("Compare: %s P %g ratio %g [%g, %g] at %g", cmp.Test, cmp.P, cmp.Ratio, cmp.Lo, cmp.Hi, cmp.Confidence)
+				}
+			}
+		})
 	}
 }
