@@ -9,6 +9,7 @@ import (
 
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 )
 
 // Condition renders what a rule demands, without the metric: "-5%" (may
@@ -43,7 +44,7 @@ func tableRows(rep *Report) [][]string {
 
 // fmtSummary renders a summary benchstat's way: "301.2 frames/s ± 2%",
 // the ± being the median's interval as a fraction of it.
-func fmtSummary(s Summary, unit metric.Unit) string {
+func fmtSummary(s stats.Summary, unit metric.Unit) string {
 	if s.N == 0 {
 		return "-"
 	}
@@ -54,8 +55,7 @@ func fmtSummary(s Summary, unit metric.Unit) string {
 	case s.Center == 0:
 		return v
 	}
-	spread := math.Max(s.Hi-s.Center, s.Center-s.Lo) / math.Abs(s.Center)
-	return fmt.Sprintf("%s ± %s", v, fmtPct(spread))
+	return fmt.Sprintf("%s ± %s", v, fmtPct(s.Spread()))
 }
 
 func fmtPct(f float64) string {
