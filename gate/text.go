@@ -60,6 +60,8 @@ func fmtSummary(s stats.Summary, unit metric.Unit) string {
 
 func fmtPct(f float64) string {
 	switch p := f * 100; {
+	case math.IsInf(p, 1):
+		return "∞" // a CV or spread around a median of 0
 	case p >= 1:
 		return fmt.Sprintf("%.0f%%", p)
 	case p >= 0.1:
