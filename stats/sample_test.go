@@ -33,6 +33,7 @@ func TestSummarize(t *testing.T) {
 	}{
 		{name: "no values", xs: nil, center: math.NaN(), lo: -inf, hi: inf, confidence: 1, cv: math.NaN(), tooFew: true},
 		{name: "one value", xs: []float64{5}, center: 5, lo: -inf, hi: inf, confidence: 1, cv: 0, tooFew: true},
+		{name: "three values are too few at 95%", xs: []float64{3, 1, 2}, center: 2, lo: -inf, hi: inf, confidence: 1, cv: 1.4826 / 2, tooFew: true},
 		{name: "five values are too few at 95%", xs: []float64{3, 1, 2, 5, 4}, center: 3, lo: -inf, hi: inf, confidence: 1, cv: 1.4826 / 3, tooFew: true},
 		{name: "five values reach 93.75%", xs: []float64{3, 1, 2, 5, 4}, level: 0.9375, center: 3, lo: 1, hi: 5, confidence: 0.9375, cv: 1.4826 / 3},
 		{name: "six values reach 95% with the range", xs: []float64{6, 5, 4, 3, 2, 1}, center: 3.5, lo: 1, hi: 6, confidence: 0.96875, cv: 1.4826 * 1.5 / 3.5},
