@@ -10,10 +10,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/montanaflynn/stats"
-
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 )
 
 // Trial identifies a trial across the two record files.
@@ -140,7 +139,7 @@ type RunFailure struct {
 // ReferenceInfo compares the reference workload's frames/s on one input.
 type ReferenceInfo struct {
 	Input      string
-	Base, Cand Summary
+	Base, Cand stats.Summary
 	// Speed is the candidate machine's speed relative to the baseline's:
 	// the ratio of the medians (1.1 = the candidate ran the reference 10%
 	// faster).
@@ -170,7 +169,7 @@ func Evaluate(base, cand Side, rules *Rules, cfg Config) (*Report, error) {
 	if rules == nil {
 		rules = DefaultRules()
 	}
-	rep := &Report{Config: cfg, Z: normalQuantile(1 - cfg.Alpha/2)}
+	rep := &Report{Config: cfg, Z: cfg.statsOptions().Z()}
 	bs, err := collect(base, cfg)
 	if err != nil {
 		return nil, err
@@ -245,7 +244,7 @@ func Evaluate(base, cand Side, rules *Rules, cfg Config) (*Report, error) {
 		if len(b) == 0 || len(c) == 0 {
 			continue
 		}
-		ri := ReferenceInfo{Input: in, Base: Summarize(b, cfg.Alpha), Cand: Summarize(c, cfg.Alpha)}
+		ri := ReferenceInfo{Input: in, Base: stats.Summarize(b, cfg.statsOptions()), Cand: stats.Summarize(c, cfg.statsOptions())}
 		ri.Speed = ri.Cand.Center / ri.Base.Center
 		rep.References = append(rep.References, ri)
 	}
@@ -452,8 +451,7 @@ func (d *sideData) refFor(r *record.Result) float64 {
 		}
 		d.fallbacks[r] = true
 	}
-	m, _ := stats.Median(d.refFPS(r.Input.Name))
-	return m
+	return stats.Median(d.refFPS(r.Input.Name))
 }
 
 // values returns a metric's values over a trial's ok counted runs, and

@@ -7,10 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/montanaflynn/stats"
-
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 )
 
 // GobenchSummary counts what WriteGobench wrote and left out.
@@ -49,7 +48,7 @@ func WriteGobench(w io.Writer, results []*record.Result) (GobenchSummary, error)
 	}
 	refMedian := map[string]float64{}
 	for in, xs := range refs {
-		refMedian[in], _ = stats.Median(xs)
+		refMedian[in] = stats.Median(xs)
 	}
 	b.WriteString("pkg: github.com/ftbench/ftbench/pipeline\n")
 	for _, name := range gobenchMetrics {

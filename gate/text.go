@@ -9,6 +9,7 @@ import (
 
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 )
 
 // Condition renders what a rule demands, without the metric: "-5%" (may
@@ -43,7 +44,7 @@ func tableRows(rep *Report) [][]string {
 
 // fmtSummary renders a summary benchstat's way: "301.2 frames/s ± 2%",
 // the ± being the median's interval as a fraction of it.
-func fmtSummary(s Summary, unit metric.Unit) string {
+func fmtSummary(s stats.Summary, unit metric.Unit) string {
 	if s.N == 0 {
 		return "-"
 	}
@@ -54,12 +55,13 @@ func fmtSummary(s Summary, unit metric.Unit) string {
 	case s.Center == 0:
 		return v
 	}
-	spread := math.Max(s.Hi-s.Center, s.Center-s.Lo) / math.Abs(s.Center)
-	return fmt.Sprintf("%s ± %s", v, fmtPct(spread))
+	return fmt.Sprintf("%s ± %s", v, fmtPct(s.Spread()))
 }
 
 func fmtPct(f float64) string {
 	switch p := f * 100; {
+	case math.IsInf(p, 1):
+		return "∞" // a CV or spread around a median of 0
 	case p >= 1:
 		return fmt.Sprintf("%.0f%%", p)
 	case p >= 0.1:

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/ftbench/ftbench/metric"
+	"github.com/ftbench/ftbench/stats"
 )
 
 // Verdict is the outcome of a check, and of a whole gate (its worst check).
@@ -41,15 +42,15 @@ type Check struct {
 	Normalized bool
 	// Base and Cand summarize each side's counted runs; Base is empty for
 	// a threshold.
-	Base, Cand Summary
+	Base, Cand stats.Summary
 	// Comparison is set for a relative rule with enough runs.
-	Comparison *Comparison
+	Comparison *stats.Comparison
 	Verdict    Verdict
 	// Reason says why, in one line.
 	Reason string
 	// Settle is, for an inconclusive check, the counted runs a side that
-	// would settle it (see SettleRepeats); 0 otherwise. maxSettle+1 means
-	// more than maxSettle.
+	// would settle it (see stats.SettleRepeats); 0 otherwise. maxSettle+1
+	// means more than maxSettle.
 	Settle int
 }
 
@@ -67,11 +68,12 @@ type Check struct {
 //	z · CV · sqrt((π/3) · (1/n + 1/m)),
 //
 // exceeds the distance from no change to twice the allowance (the
-// allowance plus opts.Resolution, when that is larger). That is the
-// formula SettleRepeats inverts, so the runs it then suggests are always
-// more than were given. Anything else passes: an interval wholly inside
-// the allowance, or one that straddles it around an estimate inside it,
-// from runs precise enough to have shown a real regression.
+// allowance plus opts.Resolution, when that is larger). That is
+// stats.HalfWidth, the formula stats.SettleRepeats inverts, so the runs it
+// then suggests are always more than were given. Anything else passes: an
+// interval wholly inside the allowance, or one that straddles it around an
+// estimate inside it, from runs precise enough to have shown a real
+// regression.
 //
 // Note: simulated with 10 runs a side (TestSimulatedRates), a stricter
 // rule, inconclusive whenever the interval straddles both the allowance
@@ -82,11 +84,16 @@ type Check struct {
 // stretches an interval but not the MAD.
 func judgeRelative(c *Check, base, cand []float64, opts Options) {
 	r := c.Rule
-	c.Base, c.Cand = Summarize(base, opts.Alpha), Summarize(cand, opts.Alpha)
+	so := opts.statsOptions()
+	x, y := stats.NewSample(base), stats.NewSample(cand)
+	c.Base, c.Cand = x.Summary(so), y.Summary(so)
 	tol := math.Max(r.MaxRegression, opts.Resolution)
-	cv := math.Sqrt((c.Base.CV*c.Base.CV + c.Cand.CV*c.Cand.CV) / 2)
+	cv := pooledCV(c.Base, c.Cand)
 	settle := func(w float64) int {
-		n := SettleRepeats(cv, w, opts.Alpha, opts.MinSamples)
+		n := stats.SettleRepeats(cv, w, so)
+		if n > 0 {
+			n = max(n, opts.MinSamples)
+		}
 		if n > maxSettle || n <= 0 {
 			return maxSettle + 1
 		}
@@ -106,7 +113,7 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 		c.Settle = settle(noise)
 		return
 	}
-	cmp := Compare(base, cand, opts.Alpha)
+	cmp := stats.Compare(x, y, so)
 	c.Comparison = &cmp
 	switch {
 	case math.IsNaN(cmp.Ratio):
@@ -133,8 +140,7 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 		near, far = cmp.Lo, cmp.Hi
 	}
 	change := fmt.Sprintf("%s [%s, %s]", pct(cmp.Ratio-1), pct(cmp.Lo-1), pct(cmp.Hi-1))
-	z := normalQuantile(1 - opts.Alpha/2)
-	halfWidth := z * cv * math.Sqrt(math.Pi/3*(1/float64(len(base))+1/float64(len(cand))))
+	halfWidth := stats.HalfWidth(cv, len(base), len(cand), so)
 	switch {
 	case worse(near, limit) && cmp.Significant():
 		c.Verdict = Fail
@@ -156,6 +162,18 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 	}
 }
 
+// pooledCV returns the two sides' robust coefficients of variation pooled
+// (root mean square), a side with no values (or no CV) counting as 0.
+func pooledCV(a, b stats.Summary) float64 {
+	sq := func(s stats.Summary) float64 {
+		if math.IsNaN(s.CV) {
+			return 0
+		}
+		return s.CV * s.CV
+	}
+	return math.Sqrt((sq(a) + sq(b)) / 2)
+}
+
 // judgeThreshold checks an absolute threshold on the candidate's values:
 // the median must meet it. A failure needs the median's whole interval
 // (all values, with too few for an interval) on the wrong side and at
@@ -163,7 +181,7 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 // inconclusive.
 func judgeThreshold(c *Check, cand []float64, opts Options) {
 	r := c.Rule
-	c.Cand = Summarize(cand, opts.Alpha)
+	c.Cand = stats.Summarize(cand, opts.statsOptions())
 	if len(cand) == 0 {
 		c.Verdict = Inconclusive
 		c.Reason = "no candidate run has " + r.Metric

@@ -10,6 +10,7 @@ import (
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -38,6 +39,11 @@ type Options struct {
 	Script Script
 	// Searches are the sweep's search histories, for the search chart.
 	Searches []SearchHistory
+}
+
+// statsOptions returns the levels the statistics are computed at.
+func (o Options) statsOptions() stats.Options {
+	return stats.Options{Alpha: o.Alpha, Confidence: o.Confidence}
 }
 
 func (o Options) withDefaults() Options {
@@ -114,11 +120,12 @@ type TrialStats struct {
 	Failed []*record.Result
 	// Stats holds the summary of every metric the report uses that the
 	// runs have; Absent says why a metric is missing ("no GPU").
-	Stats  map[string]Summary
+	Stats  map[string]stats.Summary
 	Absent map[string]string
 	// VsRef compares the objective with the reference trial on the same
-	// input (two-sided); nil for the reference itself or without one.
-	VsRef *Comparison
+	// input (two-sided, the reference the baseline); nil for the
+	// reference itself or without one.
+	VsRef *stats.Comparison
 	// IsReference marks the reference trial.
 	IsReference bool
 	// InSpec is false for trials the spec does not expand into.
@@ -128,7 +135,7 @@ type TrialStats struct {
 }
 
 // Stat returns the summary of a metric and whether the runs have it.
-func (t *TrialStats) Stat(metric string) (Summary, bool) {
+func (t *TrialStats) Stat(metric string) (stats.Summary, bool) {
 	s, ok := t.Stats[metric]
 	return s, ok
 }
@@ -205,11 +212,11 @@ func Analyze(results []*record.Result, spec *sweeps.Spec, opts Options) *Report 
 	r.groupEnvs(results)
 	metrics := reportMetrics(r.Objective, r.Constraints, opts.Cost)
 	for _, t := range r.Trials {
-		t.Stats, t.Absent = map[string]Summary{}, map[string]string{}
+		t.Stats, t.Absent = map[string]stats.Summary{}, map[string]string{}
 		for _, m := range metrics {
 			xs := t.Samples(m)
 			if len(xs) > 0 {
-				t.Stats[m] = Summarize(xs, opts.Confidence)
+				t.Stats[m] = stats.Summarize(xs, opts.statsOptions())
 			} else if len(t.Runs) > 0 {
 				info, _ := metric.Lookup(m)
 				t.Absent[m] = info.WhyAbsent(t.Runs[0])
@@ -445,7 +452,7 @@ func (r *Report) compareWithReference() {
 		if len(a) == 0 || len(b) == 0 {
 			continue
 		}
-		c := MannWhitney(a, b, TwoSided, r.Opts.Alpha)
+		c := stats.Compare(stats.NewSample(b), stats.NewSample(a), r.Opts.statsOptions())
 		t.VsRef = &c
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -121,8 +122,13 @@ func (r *Report) fpsChart() ([]chartBlock, error) {
 	var dots [][2]float64
 	for i, t := range ts {
 		s, _ := t.Stat("fps")
-		boxes[i] = opts.BoxPlotData{Name: names[i], Value: []float64{round3(s.Lo), round3(s.Lo), round3(s.Center), round3(s.Hi), round3(s.Hi)}}
-		for _, v := range t.Samples("fps") {
+		xs := t.Samples("fps")
+		lo, hi := s.Lo, s.Hi
+		if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+			lo, hi = slices.Min(xs), slices.Max(xs) // too few runs: the range, as the caption says
+		}
+		boxes[i] = opts.BoxPlotData{Name: names[i], Value: []float64{round3(lo), round3(lo), round3(s.Center), round3(hi), round3(hi)}}
+		for _, v := range xs {
 			dots = append(dots, [2]float64{round3(v), float64(i)})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -66,15 +67,16 @@ type Candidate struct {
 	// Samples are the objective's values over every counted run on every
 	// input; Objective summarises them.
 	Samples   []float64
-	Objective Summary
+	Objective stats.Summary
 	Checks    []ConstraintCheck
 	// Problems say why the config cannot be chosen, besides constraints:
 	// failed runs, missing inputs, an objective that was not measured.
 	Problems []string
 	Feasible bool
-	// VsTop compares the top config with this one, one-sided in the
-	// objective's direction: a small P means the top is better.
-	VsTop *Comparison
+	// VsTop compares this config with the top one (the baseline),
+	// one-sided in the objective's direction: a small P means the top is
+	// better.
+	VsTop *stats.Comparison
 	// Tied marks feasible configs indistinguishable from the top one (the
 	// top one included).
 	Tied bool
@@ -158,7 +160,9 @@ func choose(r *Report) *Choice {
 		}
 	}
 	better := func(a, b *Candidate) bool {
-		if a.Objective.Center != b.Objective.Center {
+		// Note: a config without runs has a NaN median, equal to no other
+		// and never better: those sort by label.
+		if a.Objective.Center != b.Objective.Center && a.Objective.N > 0 && b.Objective.N > 0 {
 			return c.Objective.Better(a.Objective.Center, b.Objective.Center)
 		}
 		return a.Label < b.Label
@@ -167,12 +171,14 @@ func choose(r *Report) *Choice {
 	if len(feasible) > 0 {
 		c.Top = feasible[0]
 		c.Top.Tied = true
-		alt := Greater
+		o := r.Opts.statsOptions()
+		o.Alternative = stats.Less
 		if c.Objective.Direction == sweeps.Minimize {
-			alt = Less
+			o.Alternative = stats.Greater
 		}
+		top := stats.NewSample(c.Top.Samples)
 		for _, cand := range feasible[1:] {
-			cmp := MannWhitney(c.Top.Samples, cand.Samples, alt, c.Alpha)
+			cmp := stats.Compare(top, stats.NewSample(cand.Samples), o)
 			cand.VsTop = &cmp
 			switch {
 			case cmp.Powerless():
@@ -268,7 +274,7 @@ func (c *Choice) check(r *Report, cand *Candidate) {
 			cand.Checks = append(cand.Checks, chk)
 		}
 	}
-	cand.Objective = Summarize(cand.Samples, r.Opts.Confidence)
+	cand.Objective = stats.Summarize(cand.Samples, r.Opts.statsOptions())
 	cand.Feasible = len(cand.Problems) == 0 && len(cand.Samples) > 0
 	for _, chk := range cand.Checks {
 		if !chk.Held {
@@ -290,7 +296,7 @@ func (term CostTerm) value(cand *Candidate) float64 {
 			xs = append(xs, t.Samples(term.Metric)...)
 		}
 		if len(xs) > 0 {
-			v = Summarize(xs, DefaultConfidence).Center
+			v = stats.Median(xs)
 		}
 	} else {
 		cpus := 0

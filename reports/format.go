@@ -8,6 +8,7 @@ import (
 
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 )
 
 // unitOf returns a metric's unit, from the metric registry.
@@ -16,9 +17,13 @@ func unitOf(name string) metric.Unit {
 	return m.Unit
 }
 
-// fmtSpread renders a summary's spread as benchstat does: "±3%".
-func fmtSpread(s Summary) string {
+// fmtSpread renders a summary's spread as benchstat does: "±3%", "±∞"
+// when the runs are too few for an interval (or the median is 0).
+func fmtSpread(s stats.Summary) string {
 	p := 100 * s.Spread()
+	if math.IsInf(p, 0) {
+		return "±∞"
+	}
 	if p < 10 {
 		return "±" + strconv.FormatFloat(p, 'f', 1, 64) + "%"
 	}
@@ -26,20 +31,24 @@ func fmtSpread(s Summary) string {
 }
 
 // fmtSummary renders "724 f/s ±2.1%".
-func fmtSummary(s Summary, u metric.Unit) string {
+func fmtSummary(s stats.Summary, u metric.Unit) string {
 	if s.N <= 1 {
 		return metric.Format(s.Center, u)
 	}
 	return metric.Format(s.Center, u) + " " + fmtSpread(s)
 }
 
-// fmtInterval renders "median 724 f/s, 95% CI 710 f/s .. 740 f/s, 10 runs".
-func fmtInterval(s Summary, u metric.Unit) string {
-	switch s.N {
-	case 0:
+// fmtInterval renders "median 724 f/s, 95% CI 710 f/s .. 740 f/s, 10 runs",
+// or "median 724 f/s, 95% CI ±∞, 3 runs" when the runs are too few for an
+// interval.
+func fmtInterval(s stats.Summary, u metric.Unit) string {
+	switch {
+	case s.N == 0:
 		return "no runs"
-	case 1:
+	case s.N == 1:
 		return "1 run: " + metric.Format(s.Center, u)
+	case math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0):
+		return fmt.Sprintf("median %s, %s ±∞, %d runs", metric.Format(s.Center, u), fmtConfidence(s), s.N)
 	}
 	return fmt.Sprintf("median %s, %s %s .. %s, %d runs", metric.Format(s.Center, u), fmtConfidence(s),
 		metric.Format(s.Lo, u), metric.Format(s.Hi, u), s.N)
@@ -48,7 +57,7 @@ func fmtInterval(s Summary, u metric.Unit) string {
 // fmtConfidence names the interval's level: the level asked for when the
 // interval reaches it (it may cover more: order statistics come in steps),
 // else the lower confidence it has.
-func fmtConfidence(s Summary) string {
+func fmtConfidence(s stats.Summary) string {
 	c := s.Confidence
 	if s.Level > 0 && c >= s.Level {
 		c = s.Level
@@ -73,12 +82,12 @@ func fmtP(p float64) string {
 }
 
 // fmtVsRef renders a comparison with the reference as benchstat does: the
-// ratio when significant, "~" when not.
-func fmtVsRef(c *Comparison) string {
+// ratio of the medians when significant, "~" when not.
+func fmtVsRef(c *stats.Comparison) string {
 	if c == nil {
 		return ""
 	}
-	ratio := strconv.FormatFloat(c.Ratio, 'f', 2, 64) + "×"
+	ratio := strconv.FormatFloat(c.MedianRatio, 'f', 2, 64) + "×"
 	if !c.Significant() {
 		return "~ " + ratio + " (" + fmtP(c.P) + ")"
 	}
@@ -104,7 +113,11 @@ func kpiTitle(t *TrialStats, k *metric.Metric) string {
 	if s, ok := t.Stat(k.Name); ok {
 		text := k.Name + ": " + fmtInterval(s, k.Unit)
 		if len(s.Warnings) > 0 {
-			text += " (" + strings.Join(s.Warnings, "; ") + ")"
+			warnings := make([]string, len(s.Warnings))
+			for i, w := range s.Warnings {
+				warnings[i] = w.Error()
+			}
+			text += " (" + strings.Join(warnings, "; ") + ")"
 		}
 		return text
 	}

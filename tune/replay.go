@@ -9,6 +9,7 @@ import (
 
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 	"github.com/ftbench/ftbench/sweeps"
 )
 
@@ -188,20 +189,7 @@ func medianOf(runs []*record.Result, name string) float64 {
 			xs = append(xs, v)
 		}
 	}
-	return Median(xs)
-}
-
-// Median returns the median of xs, NaN when empty.
-func Median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return stats.Median(xs)
 }
 
 // GoalOf returns the spec objective's direction.

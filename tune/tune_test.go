@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ftbench/ftbench/stats"
 )
 
 // surface is a synthetic objective over a space with a known optimum, with
@@ -27,7 +29,7 @@ func (s *surface) Evaluate(_ context.Context, p Point, repeats int) (Observation
 	for range repeats {
 		xs = append(xs, s.f(p)*(1+s.cv*s.rng.NormFloat64()))
 	}
-	o := Observation{Point: p, Value: Median(xs), Feasible: true, Runs: runs}
+	o := Observation{Point: p, Value: stats.Median(xs), Feasible: true, Runs: runs}
 	if s.infeasible != nil && s.infeasible(p) {
 		o.Feasible, o.Violated = false, []string{"quality.hit_rate"}
 	}

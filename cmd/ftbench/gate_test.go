@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/gate"
 	"github.com/ftbench/ftbench/pipeline/metrics"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 )
 
 // gateRecords writes synthetic records of one trial (and the reference
@@ -276,7 +276,7 @@ preset = "ultrafast"
 	// run in ten at CV 9% already widened the interval to [-25%, -3%].
 	// Noisy, the right answer is inconclusive, never a pass; the exact
 	// exit 1 is asserted on synthetic records in gate's own tests.
-	cv := gate.Summarize(fps, 0.05).CV
+	cv := stats.Summarize(fps, stats.Options{}).CV
 	switch {
 	case code == exitFailure && strings.Contains(out, "regression: -15.0%"):
 	case code == exitInconclusive && cv > 0.05:

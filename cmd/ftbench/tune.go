@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/stats"
 	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
 )
@@ -151,9 +152,9 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 				most = k
 			}
 		}
-		fv := tune.Median(found)
-		fmt.Fprintf(tw, "%s\t%d\t%.0f (%.0f%%)\t%.0f\t%.4g\t%+.1f%%\t%d/%d\t%s\n", name, n, tune.Median(spent),
-			100*tune.Median(spent)/float64(gridRuns), tune.Median(configs), fv, 100*(fv/bestV-1), within, n, most)
+		fv := stats.Median(found)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f (%.0f%%)\t%.0f\t%.4g\t%+.1f%%\t%d/%d\t%s\n", name, n, stats.Median(spent),
+			100*stats.Median(spent)/float64(gridRuns), stats.Median(configs), fv, 100*(fv/bestV-1), within, n, most)
 	}
 	return tw.Flush()
 }
