@@ -10,6 +10,7 @@ import (
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
+	"github.com/ftbench/ftbench/tune"
 )
 
 // Defaults of Options.
@@ -36,7 +37,7 @@ type Options struct {
 	// public copy at DefaultEChartsURL).
 	Script Script
 	// Searches are the sweep's search histories, for the search chart.
-	Searches []SearchHistory
+	Searches []tune.History
 }
 
 func (o Options) withDefaults() Options {

@@ -12,9 +12,9 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/internal/progress"
 	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
 )
@@ -102,12 +102,15 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opt := pipeline.Options{Input: input, Output: *out, Config: cfg, GroundTruth: *gt, TracksPath: *tracks}
-	bar := newProgressBar(stderr, *quiet)
+	var bar *progress.Bar
+	if !*quiet {
+		bar = progress.New(stderr)
+	}
 	if bar != nil {
-		opt.Progress = bar.update
+		opt.Progress = bar.Frames
 	}
 	m, err := pipeline.Run(ctx, opt)
-	bar.done()
+	bar.Clear()
 	if err != nil {
 		return withCode(exitFailure, err)
 	}
@@ -186,49 +189,4 @@ func checkWritableDir(path string) error {
 	f.Close()
 	os.Remove(f.Name())
 	return nil
-}
-
-// progressBar draws frames done, frames/s and ETA on a terminal.
-type progressBar struct {
-	w     io.Writer
-	start time.Time
-	drawn bool
-}
-
-// newProgressBar returns nil when w is not a terminal or quiet is set.
-func newProgressBar(w io.Writer, quiet bool) *progressBar {
-	if quiet {
-		return nil
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return &progressBar{w: w, start: time.Now()}
-}
-
-func (p *progressBar) update(done, total int, fps float64) {
-	const width = 30
-	line := fmt.Sprintf("%6d frames  %6.1f frames/s", done, fps)
-	if total > 0 {
-		frac := min(float64(done)/float64(total), 1)
-		n := int(frac * width)
-		eta := "?"
-		if fps > 0 {
-			eta = (time.Duration(float64(total-done) / fps * float64(time.Second))).Round(time.Second).String()
-		}
-		line = fmt.Sprintf("[%s%s] %d/%d  %.1f frames/s  ETA %s", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total, fps, eta)
-	}
-	fmt.Fprintf(p.w, "\r\033[K%s", line)
-	p.drawn = true
-}
-
-func (p *progressBar) done() {
-	if p != nil && p.drawn {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }

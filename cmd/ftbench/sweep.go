@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -560,29 +559,10 @@ func (p *sweepProgress) finish() {
 // installed (scripts/fetch-echarts.sh), so it opens offline; otherwise it
 // points at the public copy.
 func writeSweepReport(stdout, stderr io.Writer, dir, resultsPath string, spec *sweeps.Spec) error {
-	results, warnings, err := record.ReadResults(resultsPath)
-	if err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "warning: %v\n", w)
-	}
-	// Note: the reference workload's records calibrate the gate; they are
-	// not a config the report should rank or choose.
-	results = slices.DeleteFunc(results, record.IsReference)
-	opts := reports.Options{}
-	if opts.Searches, err = reports.ReadSearches(dir); err != nil {
-		return err
-	}
-	if js, err := reports.FindECharts(""); err == nil {
-		if s, err := reports.LocalScript(js, dir, true); err == nil {
-			opts.Script = s
-		}
-	}
-	r, err := reports.WriteAll(dir, results, spec, opts)
-	if err != nil {
-		return err
-	}
-	reports.WriteOutcome(stdout, r, reports.DirPaths(dir))
-	return nil
+	_, err := reports.Generate(reports.Request{
+		Files: []string{resultsPath}, Spec: spec, Paths: reports.DirPaths(dir), Installed: true,
+		Stdout: stdout, Stderr: stderr,
+		Warn: func(err error) { fmt.Fprintf(stderr, "warning: %v\n", err) },
+	})
+	return err
 }

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"time"
 
-	"github.com/ftbench/ftbench/internal/atomicfile"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
@@ -42,20 +39,6 @@ func searchRepeats(spec *sweeps.Spec) int {
 		return spec.Search.Repeats
 	}
 	return tune.DefaultRepeats(spec.Search.Strategy, spec.Repeats)
-}
-
-// searchRecord is DIR/search-STRATEGY.json: how a search went, for the
-// report's best-so-far chart.
-type searchRecord struct {
-	Strategy string      `json:"strategy"`
-	Seed     int64       `json:"seed"`
-	Runs     int         `json:"runs"`
-	Configs  int         `json:"configs"`
-	GridRuns int         `json:"grid_runs"`
-	Best     string      `json:"best,omitempty"`
-	Value    float64     `json:"value,omitempty"`
-	Stopped  string      `json:"stopped"`
-	History  []tune.Step `json:"history"`
 }
 
 // runSearch runs the spec's search strategy live: every run lands in
@@ -100,16 +83,12 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 		}
 		return err
 	}
-	rec := searchRecord{Strategy: s.Strategy, Seed: s.Seed, Runs: res.Runs, Configs: res.Configs, GridRuns: spec.GridRuns(),
-		Stopped: res.Stopped, History: res.History}
+	rec := tune.History{Strategy: s.Strategy, Seed: s.Seed, Runs: res.Runs, Configs: res.Configs, GridRuns: spec.GridRuns(),
+		Stopped: res.Stopped, Steps: res.History}
 	if res.Best.Point != nil {
 		rec.Best, rec.Value = space.Label(res.Best.Point), res.Best.Value
 	}
-	data, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "search-"+s.Strategy+".json"), append(data, '\n')); err != nil {
+	if err := tune.WriteHistory(dir, rec); err != nil {
 		return err
 	}
 	best := "no config met the constraints"
