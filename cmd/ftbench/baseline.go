@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ftbench/ftbench/gate"
@@ -59,7 +57,7 @@ func baselineCmd(stdout, stderr io.Writer, args []string) error {
 	if *from == "" {
 		return withCode(exitUsage, errors.New("save wants --from RESULTS.jsonl or a sweep folder"))
 	}
-	file, err := gateResultsFile(*from)
+	file, err := gate.ResultsFile(*from)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -92,15 +90,5 @@ func baselineShow(stdout io.Writer, dir string) error {
 		defer g.Close()
 	}
 	env := runner.Fingerprint(runner.Proc{}, gpu, "")
-	here := gate.MachineOf(&env)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "baseline\tmachine\tsweeps\truns\treference runs\tsaved\t")
-	for _, b := range list {
-		mark := ""
-		if b.Machine.Key() == here.Key() {
-			mark = "<- this machine"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", b.Dir, b.Machine, strings.Join(b.Sweeps, ","), b.Counted, b.References, b.Saved.Format("2006-01-02 15:04"), mark)
-	}
-	return tw.Flush()
+	return gate.WriteBaselines(stdout, list, gate.MachineOf(&env))
 }

@@ -51,7 +51,7 @@ func exportCmd(stdout, stderr io.Writer, args []string) error {
 	}
 	w := bufio.NewWriter(stdout)
 	for _, path := range files {
-		file, err := gateResultsFile(path)
+		file, err := gate.ResultsFile(path)
 		if err != nil {
 			return withCode(exitUsage, err)
 		}

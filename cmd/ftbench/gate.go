@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ftbench/ftbench/gate"
@@ -95,10 +93,7 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 		fl.Usage()
 		return withCode(exitUsage, errors.New("want --baseline and --candidate"))
 	}
-	writers := map[string]func(io.Writer, *gate.Report) error{
-		"text": gate.WriteText, "markdown": gate.WriteMarkdown, "junit": gate.WriteJUnit,
-	}
-	write, ok := writers[*format]
+	write, ok := gate.Formats[*format]
 	if !ok {
 		return withCode(exitUsage, fmt.Errorf("--format %q: want text, markdown or junit", *format))
 	}
@@ -122,7 +117,7 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 
-	candFile, err := gateResultsFile(*candPath)
+	candFile, err := gate.ResultsFile(*candPath)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -130,13 +125,15 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	baseFile, note, err := gateBaselineFile(*basePath, cand, &cfg, normGiven)
+	choice, err := gate.ChooseBaseline(*basePath, cand, cfg.Normalize, normGiven)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	if note != "" {
-		fmt.Fprintf(stderr, "ftbench gate: %s\n", note)
+	if choice.Note != "" {
+		fmt.Fprintf(stderr, "ftbench gate: %s\n", choice.Note)
 	}
+	baseFile := choice.File
+	cfg.Normalize = choice.Normalize
 	base, err := gateRead(baseFile, stderr)
 	if err != nil {
 		return withCode(exitUsage, err)
@@ -149,84 +146,16 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitUsage, err)
 	}
 	if *junitPath != "" {
-		if err := gateWriteFile(*junitPath, false, rep, gate.WriteJUnit); err != nil {
+		if err := gate.WriteFile(*junitPath, false, rep, gate.WriteJUnit); err != nil {
 			return withCode(exitUsage, err)
 		}
 	}
 	if *mdPath != "" {
-		if err := gateWriteFile(*mdPath, true, rep, gate.WriteMarkdown); err != nil {
+		if err := gate.WriteFile(*mdPath, true, rep, gate.WriteMarkdown); err != nil {
 			return withCode(exitUsage, err)
 		}
 	}
-	pass, inconclusive, fail := rep.Counts()
-	switch rep.Verdict {
-	case gate.Fail:
-		return withCode(exitFailure, fmt.Errorf("fail: %d failing checks or runs (%d inconclusive, %d passing)", fail, inconclusive, pass))
-	case gate.Inconclusive:
-		return withCode(exitInconclusive, fmt.Errorf("inconclusive: %d checks could not be decided (%d passing); the output says how many runs would settle them", inconclusive, pass))
-	}
-	return nil
-}
-
-// gateResultsFile resolves a results file or a sweep folder.
-func gateResultsFile(path string) (string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	if st.IsDir() {
-		return filepath.Join(path, record.ResultsFile), nil
-	}
-	return path, nil
-}
-
-// gateBaselineFile resolves --baseline: a results file, a sweep folder, or
-// a folder of baselines, from which it picks the one recorded on the
-// candidate's machine, or else (normalising, which it turns on unless
-// --normalize was given) the newest. note says which it took when it had to
-// choose.
-func gateBaselineFile(path string, cand []*record.Result, cfg *gate.Config, normGiven bool) (file, note string, err error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", "", err
-	}
-	if !st.IsDir() {
-		return path, "", nil
-	}
-	if _, err := os.Stat(filepath.Join(path, record.ResultsFile)); err == nil {
-		return filepath.Join(path, record.ResultsFile), "", nil
-	}
-	list, err := gate.ListBaselines(path)
-	if err != nil {
-		return "", "", err
-	}
-	machines := map[string]gate.Machine{}
-	for _, r := range cand {
-		if r.Status == record.StatusOK {
-			m := gate.MachineOf(r.Env)
-			machines[m.Key()] = m
-		}
-	}
-	var m gate.Machine // zero when the candidate ran on several machines
-	if len(machines) == 1 {
-		for _, mm := range machines {
-			m = mm
-		}
-	}
-	b, exact, ok := gate.PickBaseline(list, m)
-	switch {
-	case ok && exact && len(machines) == 1:
-		return b.ResultsPath(), fmt.Sprintf("baseline %s, recorded on the candidate's machine (%s) on %s", b.Dir, m, b.Saved.Format("2006-01-02")), nil
-	case !ok:
-		return "", "", fmt.Errorf("%s: no baseline matches the candidate's machine (%s), and none has reference runs to normalise by", path, m)
-	}
-	if cfg.Normalize == gate.NormalizeNone {
-		if normGiven {
-			return "", "", fmt.Errorf("%s: no baseline was recorded on the candidate's machine (%s), and --normalize none forbids comparing with another machine's", path, m)
-		}
-		cfg.Normalize = gate.NormalizeReference
-	}
-	return b.ResultsPath(), fmt.Sprintf("no baseline in %s was recorded on the candidate's machine (%s); comparing with %s (%s), normalised by the reference workload", path, m, b.Dir, b.Machine), nil
+	return withCode(rep.Verdict.ExitCode(), rep.Err())
 }
 
 // gateRead reads a results file, warning about malformed lines.
@@ -239,22 +168,4 @@ func gateRead(path string, stderr io.Writer) ([]*record.Result, error) {
 		fmt.Fprintf(stderr, "ftbench gate: warning: %v (skipped)\n", w)
 	}
 	return rs, err
-}
-
-// gateWriteFile writes one rendering of the report to a file, appending
-// when asked (a CI job summary collects several steps' output).
-func gateWriteFile(path string, appendTo bool, rep *gate.Report, write func(io.Writer, *gate.Report) error) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendTo {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := write(f, rep); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
 }

@@ -8,14 +8,16 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/ftbench/ftbench/gate"
 )
 
 // Exit codes, documented in README.md.
 const (
 	exitOK           = 0
-	exitFailure      = 1 // a run failed, or the gate found a regression
-	exitUsage        = 2 // bad flags, bad input files, tool errors
-	exitInconclusive = 3 // the gate could not decide
+	exitFailure      = 1                     // a run failed, or the gate found a regression
+	exitUsage        = 2                     // bad flags, bad input files, tool errors
+	exitInconclusive = gate.ExitInconclusive // the gate could not decide
 )
 
 // exitError carries an exit code through the error chain.
