@@ -1,8 +1,10 @@
 package gate
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,4 +106,70 @@ func WriteBaselines(w io.Writer, list []Baseline, here Machine) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", b.Dir, b.Machine, strings.Join(b.Sweeps, ","), b.Counted, b.References, b.Saved.Format("2006-01-02 15:04"), mark)
 	}
 	return tw.Flush()
+}
+
+// ReadResults reads the records of a results file or a sweep's folder,
+// telling warn of each malformed one, which is skipped. It returns the
+// file it read.
+func ReadResults(path string, warn func(error)) (file string, results []*record.Result, err error) {
+	if file, err = ResultsFile(path); err != nil {
+		return "", nil, err
+	}
+	results, err = readFile(file, warn)
+	return file, results, err
+}
+
+// readFile reads the records of a results file, telling warn of each
+// malformed one.
+func readFile(file string, warn func(error)) ([]*record.Result, error) {
+	rs, warns, err := record.ReadResults(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such results file", file)
+	}
+	for _, w := range warns {
+		if warn != nil {
+			warn(w)
+		}
+	}
+	return rs, err
+}
+
+// Request says what Judge compares, and how.
+type Request struct {
+	// Baseline is a results file, a sweep's folder or a folder of
+	// baselines (ChooseBaseline); Candidate a results file or a sweep's
+	// folder.
+	Baseline, Candidate string
+	Rules               *Rules
+	Config              Config
+	// NormalizeAsked says Config.Normalize was asked for, so that it is
+	// kept even when the baseline is another machine's.
+	NormalizeAsked bool
+	// Warn is told of every malformed record, which is skipped; Note of
+	// the baseline taken when there was a choice to make.
+	Warn func(error)
+	Note func(string)
+}
+
+// Judge reads the candidate's records, chooses the baseline for them,
+// reads its records, and evaluates the rules (Evaluate).
+func Judge(req Request) (*Report, error) {
+	candFile, cand, err := ReadResults(req.Candidate, req.Warn)
+	if err != nil {
+		return nil, err
+	}
+	choice, err := ChooseBaseline(req.Baseline, cand, req.Config.Normalize, req.NormalizeAsked)
+	if err != nil {
+		return nil, err
+	}
+	if choice.Note != "" && req.Note != nil {
+		req.Note(choice.Note)
+	}
+	cfg := req.Config
+	cfg.Normalize = choice.Normalize
+	base, err := readFile(choice.File, req.Warn)
+	if err != nil {
+		return nil, err
+	}
+	return Evaluate(Side{Name: choice.File, Results: base}, Side{Name: candFile, Results: cand}, req.Rules, cfg)
 }

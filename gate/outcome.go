@@ -45,8 +45,12 @@ var Formats = map[string]func(io.Writer, *Report) error{
 }
 
 // WriteFile writes one rendering of rep to path, appending when asked (a
-// CI job summary collects several steps' output).
+// CI job summary collects several steps' output); an empty path writes
+// nothing.
 func WriteFile(path string, appendTo bool, rep *Report, write func(io.Writer, *Report) error) error {
+	if path == "" {
+		return nil
+	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if appendTo {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND

@@ -19,17 +19,19 @@ import (
 // Request says what Generate reads and where it writes: `ftbench report`
 // fills it from its flags, and a sweep for its own folder.
 type Request struct {
-	// Files are the results files, read in order. The first one's folder
-	// holds the spec unless SpecPath names one.
-	Files []string
+	// Results are results files or sweep folders (DIR stands for
+	// DIR/results.jsonl), read in order. The first one's folder holds the
+	// spec unless SpecPath names one, and the files not named otherwise.
+	Results []string
 	// Spec is the sweep's spec. When nil, SpecPath says where it is: a
 	// spec file, "" for spec.toml beside Files[0] when there is one (the
 	// defaults otherwise), or "none" for the defaults.
 	Spec     *sweeps.Spec
 	SpecPath string
-	// Paths says where the files go; a "-" path writes that file to
-	// Stdout, after the others.
-	Paths Paths
+	// HTML, Markdown and Best say where report.html, summary.md and
+	// best.toml go: "" beside the first results file, "none" nowhere, "-"
+	// to Stdout after the others.
+	HTML, Markdown, Best string
 	// Alpha is the significance level of the comparisons (0 = the default).
 	Alpha float64
 	// Assets names a folder holding a local ECharts, which the page loads
@@ -56,26 +58,34 @@ type Request struct {
 // report; when no config is feasible, Choice.Best is nil and best.toml
 // is not written.
 func Generate(req Request) (*Report, error) {
-	results, err := readAll(req.Files, req.Warn)
+	files := make([]string, len(req.Results))
+	for i, p := range req.Results {
+		files[i] = p
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			files[i] = filepath.Join(p, record.ResultsFile)
+		}
+	}
+	results, err := readAll(files, req.Warn)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Dir(req.Files[0])
+	dir := filepath.Dir(files[0])
+	paths := Paths{HTML: beside(dir, req.HTML, HTMLFile), Markdown: beside(dir, req.Markdown, MarkdownFile), Best: beside(dir, req.Best, BestFile)}
 	spec := req.Spec
 	if spec == nil {
 		if spec, err = findSpec(req.SpecPath, dir, req.Note); err != nil {
 			return nil, err
 		}
 	}
-	opts := Options{Alpha: req.Alpha, Files: req.Files}
-	for _, f := range req.Files {
+	opts := Options{Alpha: req.Alpha, Files: files}
+	for _, f := range files {
 		h, err := tune.ReadHistories(filepath.Dir(f))
 		if err != nil {
 			return nil, err
 		}
 		opts.Searches = append(opts.Searches, h...)
 	}
-	if opts.Script, err = req.script(dir); err != nil {
+	if opts.Script, err = req.script(dir, paths.HTML); err != nil {
 		return nil, err
 	}
 	// Note: the reference workload's records calibrate the gate; they are
@@ -83,7 +93,6 @@ func Generate(req Request) (*Report, error) {
 	results = slices.DeleteFunc(results, record.IsReference)
 	r := Analyze(results, spec, opts)
 
-	paths := req.Paths
 	var toStdout []func(io.Writer, *Report) error
 	for _, p := range []struct {
 		path   *string
@@ -110,8 +119,20 @@ func Generate(req Request) (*Report, error) {
 	return r, nil
 }
 
-// script returns where the page gets ECharts from.
-func (req Request) script(dir string) (Script, error) {
+// beside returns where a file named as path goes: name in dir for "",
+// nowhere ("") for "none", else path itself.
+func beside(dir, path, name string) string {
+	switch path {
+	case "":
+		return filepath.Join(dir, name)
+	case "none":
+		return ""
+	}
+	return path
+}
+
+// script returns where the page, written to html, gets ECharts from.
+func (req Request) script(dir, html string) (Script, error) {
 	if req.Installed {
 		if js, err := FindECharts(""); err == nil {
 			if s, err := LocalScript(js, dir, true); err == nil {
@@ -128,8 +149,8 @@ func (req Request) script(dir string) (Script, error) {
 		return Script{}, err
 	}
 	htmlDir := dir
-	if req.Paths.HTML != "" && req.Paths.HTML != "-" {
-		htmlDir = filepath.Dir(req.Paths.HTML)
+	if html != "" && html != "-" {
+		htmlDir = filepath.Dir(html)
 	}
 	return LocalScript(js, htmlDir, req.Inline)
 }

@@ -39,7 +39,7 @@ func TestGenerate(t *testing.T) {
 	tests := []struct {
 		name       string
 		spec       bool   // spec.toml beside the results
-		markdown   string // Paths.Markdown: "" for the folder's, or "-"
+		markdown   string // Request.Markdown: "" for the folder's, or "-"
 		best       bool
 		wantStdout string
 		wantStderr string
@@ -53,13 +53,9 @@ func TestGenerate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := copyScenario(t, "cpu", tt.spec)
-			paths := DirPaths(dir)
-			if tt.markdown != "" {
-				paths.Markdown = tt.markdown
-			}
 			var stdout, stderr bytes.Buffer
 			var notes []string
-			r, err := Generate(Request{Files: []string{filepath.Join(dir, record.ResultsFile)}, Paths: paths,
+			r, err := Generate(Request{Results: []string{dir}, Markdown: tt.markdown,
 				Stdout: &stdout, Stderr: &stderr, Note: func(s string) { notes = append(notes, s) }})
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +87,7 @@ func TestGenerate(t *testing.T) {
 func TestGenerateBadInput(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	_, err := Generate(Request{Files: []string{filepath.Join(dir, "missing.jsonl")}, SpecPath: "none", Paths: Paths{}})
+	_, err := Generate(Request{Results: []string{filepath.Join(dir, "missing.jsonl")}, SpecPath: "none"})
 	if err == nil || !strings.Contains(err.Error(), "missing.jsonl: no such results file") {
 		t.Errorf("a missing file: %v", err)
 	}
@@ -105,14 +101,14 @@ func TestGenerateBadInput(t *testing.T) {
 	f.Close()
 	var warns []error
 	var stdout bytes.Buffer
-	if _, err := Generate(Request{Files: []string{filepath.Join(dir, record.ResultsFile)}, Paths: Paths{}, Stdout: &stdout,
+	if _, err := Generate(Request{Results: []string{filepath.Join(dir, record.ResultsFile)}, HTML: "none", Markdown: "none", Best: "none", Stdout: &stdout,
 		Warn: func(err error) { warns = append(warns, err) }}); err != nil {
 		t.Fatal(err)
 	}
 	if len(warns) != 1 {
 		t.Errorf("warnings %v, want one for the torn line", warns)
 	}
-	if _, err := Generate(Request{Files: []string{filepath.Join(dir, record.ResultsFile)}, Assets: t.TempDir()}); err == nil {
+	if _, err := Generate(Request{Results: []string{dir}, Assets: t.TempDir()}); err == nil {
 		t.Error("--assets naming a folder without ECharts was accepted")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner/runnertest"
+	"github.com/ftbench/ftbench/sweeprun"
 )
 
 func TestMain(m *testing.M) {
@@ -184,6 +185,11 @@ func waitForFile(t *testing.T, path, substr string) {
 	t.Errorf("%s never held %q", path, substr)
 }
 
+// TestSweepGoesOnAfterFailures runs a grid (sweeprun.RunGrid) through a
+// Runner whose children crash and hang.
+//
+// Note: it lives here, beside the fake child it needs, so that sweeprun's
+// own tests build without cgo.
 func TestSweepGoesOnAfterFailures(t *testing.T) {
 	r := fakeRunner(t, "sleep=0.01;crash=batch:2;hang=batch:3")
 	plan := record.Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 2 * time.Second}
@@ -197,8 +203,8 @@ func TestSweepGoesOnAfterFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var progress []Progress
-	sum, err := r.Sweep(context.Background(), plan, w, nil, func(p Progress) { progress = append(progress, p) })
+	var progress []sweeprun.Status
+	sum, err := sweeprun.RunGrid(context.Background(), r, plan, w, nil, func(p sweeprun.Status) { progress = append(progress, p) })
 	w.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +231,7 @@ func TestSweepGoesOnAfterFailures(t *testing.T) {
 	}
 	// Resuming with everything done runs nothing.
 	w, _ = record.OpenWriter(path)
-	sum, err = r.Sweep(context.Background(), plan, w, DoneRuns(results), nil)
+	sum, err = sweeprun.RunGrid(context.Background(), r, plan, w, sweeprun.DoneRuns(results), nil)
 	w.Close()
 	if err != nil || sum.Skipped != 8 || sum.OK+sum.Failed+sum.Timeout != 0 {
 		t.Errorf("resume of a finished sweep: %+v, %v", sum, err)

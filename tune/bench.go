@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/ftbench/ftbench/record"
@@ -137,4 +138,27 @@ func withinFraction(v, best, f float64) bool {
 	}
 	d := (v - best) / best
 	return d >= -f && d <= f
+}
+
+// LoadRecorded reads a finished sweep for Bench: its spec, from specPath
+// or else spec.toml beside the results, then its results file, telling
+// warn of each malformed record, which is skipped.
+func LoadRecorded(resultsPath, specPath string, warn func(error)) (*sweeps.Spec, []*record.Result, error) {
+	if specPath == "" {
+		specPath = filepath.Join(filepath.Dir(resultsPath), record.SpecFile)
+	}
+	spec, err := sweeps.Load(specPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	results, warnings, err := record.ReadResults(resultsPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range warnings {
+		if warn != nil {
+			warn(w)
+		}
+	}
+	return spec, results, nil
 }

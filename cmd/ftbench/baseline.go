@@ -10,10 +10,6 @@ import (
 	"github.com/ftbench/ftbench/runner"
 )
 
-func init() {
-	register("baseline", "keep baselines for the gate, one per machine", baselineCmd)
-}
-
 const baselineUsage = `usage: ftbench baseline save DIR --from RESULTS.jsonl|SWEEPDIR
        ftbench baseline show DIR
 
@@ -57,11 +53,7 @@ func baselineCmd(stdout, stderr io.Writer, args []string) error {
 	if *from == "" {
 		return withCode(exitUsage, errors.New("save wants --from RESULTS.jsonl or a sweep folder"))
 	}
-	file, err := gate.ResultsFile(*from)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	rs, err := gateRead(file, stderr)
+	file, rs, err := gate.ReadResults(*from, warnSkipped("gate", stderr))
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -83,12 +75,7 @@ func baselineShow(stdout io.Writer, dir string) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	// This machine, as a sweep here would fingerprint it.
-	var gpu runner.GPUSampler
-	if g, err := runner.OpenNVML(nil); err == nil {
-		gpu = g
-		defer g.Close()
-	}
-	env := runner.Fingerprint(runner.Proc{}, gpu, "")
+	_, env, closeGPU := runner.OpenSampler(0, "") // this machine, as a sweep here records it
+	defer closeGPU()
 	return gate.WriteBaselines(stdout, list, gate.MachineOf(&env))
 }

@@ -5,16 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"strings"
 
 	"github.com/ftbench/ftbench/gate"
-	"github.com/ftbench/ftbench/record"
 )
-
-func init() {
-	register("gate", "compare a sweep's results with a baseline's and fail on a regression", gateCmd)
-}
 
 const gateUsage = `usage: ftbench gate --baseline BASE --candidate NEW [--rules gate.toml]
                     [--normalize none|reference|reference-round] [--match id|label]
@@ -117,55 +111,25 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 
-	candFile, err := gate.ResultsFile(*candPath)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	cand, err := gateRead(candFile, stderr)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	choice, err := gate.ChooseBaseline(*basePath, cand, cfg.Normalize, normGiven)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	if choice.Note != "" {
-		fmt.Fprintf(stderr, "ftbench gate: %s\n", choice.Note)
-	}
-	baseFile := choice.File
-	cfg.Normalize = choice.Normalize
-	base, err := gateRead(baseFile, stderr)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	rep, err := gate.Evaluate(gate.Side{Name: baseFile, Results: base}, gate.Side{Name: candFile, Results: cand}, rules, cfg)
+	rep, err := gate.Judge(gate.Request{Baseline: *basePath, Candidate: *candPath, Rules: rules, Config: cfg, NormalizeAsked: normGiven,
+		Warn: warnSkipped("gate", stderr), Note: func(s string) { fmt.Fprintf(stderr, "ftbench gate: %s\n", s) }})
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
 	if err := write(stdout, rep); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if *junitPath != "" {
-		if err := gate.WriteFile(*junitPath, false, rep, gate.WriteJUnit); err != nil {
-			return withCode(exitUsage, err)
-		}
+	if err := gate.WriteFile(*junitPath, false, rep, gate.WriteJUnit); err != nil {
+		return withCode(exitUsage, err)
 	}
-	if *mdPath != "" {
-		if err := gate.WriteFile(*mdPath, true, rep, gate.WriteMarkdown); err != nil {
-			return withCode(exitUsage, err)
-		}
+	if err := gate.WriteFile(*mdPath, true, rep, gate.WriteMarkdown); err != nil {
+		return withCode(exitUsage, err)
 	}
 	return withCode(rep.Verdict.ExitCode(), rep.Err())
 }
 
-// gateRead reads a results file, warning about malformed lines.
-func gateRead(path string, stderr io.Writer) ([]*record.Result, error) {
-	rs, warns, err := record.ReadResults(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: no such results file", path)
-	}
-	for _, w := range warns {
-		fmt.Fprintf(stderr, "ftbench gate: warning: %v (skipped)\n", w)
-	}
-	return rs, err
+// warnSkipped returns a function that warns, as command name, of a
+// malformed record it skipped.
+func warnSkipped(name string, stderr io.Writer) func(error) {
+	return func(err error) { fmt.Fprintf(stderr, "ftbench %s: warning: %v (skipped)\n", name, err) }
 }

@@ -4,16 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
-	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
 )
-
-func init() {
-	register("report", "write the HTML report, summary.md and best.toml of a sweep's results", reportCmd)
-}
 
 const reportUsage = `usage: ftbench report RESULTS.jsonl|DIR... [-o report.html] [--md summary.md] [--best best.toml]
                       [--spec spec.toml|none] [--assets DIR] [--inline]
@@ -67,29 +60,9 @@ func reportCmd(stdout, stderr io.Writer, args []string) error {
 	if !(*alpha > 0 && *alpha < 1) {
 		return withCode(exitUsage, fmt.Errorf("--alpha %g: want a level in (0, 1)", *alpha))
 	}
-	files := make([]string, len(pos))
-	for i, p := range pos {
-		files[i] = p
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			files[i] = filepath.Join(p, record.ResultsFile)
-		}
-	}
-	dir := filepath.Dir(files[0])
-	def := func(flagValue *string, name string) string {
-		switch *flagValue {
-		case "":
-			return filepath.Join(dir, name)
-		case "none":
-			return ""
-		}
-		return *flagValue
-	}
-	paths := reports.Paths{HTML: def(htmlPath, reports.HTMLFile), Markdown: def(mdPath, reports.MarkdownFile), Best: def(bestPath, reports.BestFile)}
-
 	r, err := reports.Generate(reports.Request{
-		Files: files, SpecPath: *specPath, Paths: paths, Alpha: *alpha, Assets: *assets, Inline: *inline,
-		Stdout: stdout, Stderr: stderr,
-		Warn: func(err error) { fmt.Fprintf(stderr, "ftbench report: warning: %v (skipped)\n", err) },
+		Results: pos, SpecPath: *specPath, HTML: *htmlPath, Markdown: *mdPath, Best: *bestPath,
+		Alpha: *alpha, Assets: *assets, Inline: *inline, Stdout: stdout, Stderr: stderr, Warn: warnSkipped("report", stderr),
 		Note: func(s string) { fmt.Fprintf(stderr, "ftbench report: note: %s\n", s) },
 	})
 	if err != nil {

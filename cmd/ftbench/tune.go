@@ -4,16 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
-	"github.com/ftbench/ftbench/record"
-	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
 )
-
-func init() {
-	register("tune", "compare search strategies on recorded results (tune replay)", tuneCmd)
-}
 
 const tuneUsage = `usage: ftbench tune replay RESULTS.jsonl [--spec SPEC.toml] [--strategy S|all]
                           [--seeds N] [--budget FRACTION | --runs N] [--repeats R]
@@ -57,26 +50,13 @@ func tuneCmd(stdout, stderr io.Writer, args []string) error {
 		fs.Usage()
 		return withCode(exitUsage, errors.New("want one RESULTS.jsonl"))
 	}
-	if *specPath == "" {
-		*specPath = filepath.Join(filepath.Dir(pos[0]), "spec.toml")
-	}
-	spec, err := sweeps.Load(*specPath)
+	spec, results, err := tune.LoadRecorded(pos[0], *specPath, func(err error) { fmt.Fprintf(stderr, "warning: %v\n", err) })
 	if err != nil {
 		return err
-	}
-	results, warnings, err := record.ReadResults(pos[0])
-	if err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "warning: %v\n", w)
 	}
 	o := tune.BenchOptions{Seeds: *seeds, Budget: *budget, Runs: *runs, Repeats: *repeats, Input: *input, Source: pos[0]}
 	if *strategy != "all" {
-		if _, err := tune.Lookup(*strategy); err != nil {
-			return withCode(exitUsage, err)
-		}
-		o.Strategies = []string{*strategy}
+		o.Strategies = []string{*strategy} // Bench refuses an unknown one (exit 2)
 	}
 	if *verbose {
 		o.Verbose = stderr

@@ -1,21 +1,19 @@
-package main
+package sweeprun
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"time"
 
 	"github.com/ftbench/ftbench/record"
-	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
 )
 
-// searchCoverage says, before a search starts, how much of the space its
-// budget covers.
-func searchCoverage(spec *sweeps.Spec) string {
+// coverage says, before a search starts, how much of the space its budget
+// covers.
+func coverage(spec *sweeps.Spec) string {
 	s := spec.Search
 	grid := spec.GridRuns()
 	configs := len(spec.Trials())
@@ -41,12 +39,14 @@ func searchRepeats(spec *sweeps.Spec) int {
 	return tune.DefaultRepeats(spec.Search.Strategy, spec.Repeats)
 }
 
-// runSearch runs the spec's search strategy live: every run lands in
+// search runs the spec's search strategy live: every run lands in
 // results.jsonl as a grid run would, and runs already recorded are reused.
-func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec, r *runner.Runner, w *record.Writer, prior []*record.Result, dir string) error {
-	s := spec.Search
-	fmt.Fprintln(stderr, searchCoverage(spec))
-	live, err := tune.NewLive(spec, r, w, prior)
+// It records how the search went in the folder (tune.History).
+func (s *Sweep) search(ctx context.Context, ex Executor, w *record.Writer) error {
+	spec, stdout, stderr := s.spec, s.opts.Stdout, s.opts.Stderr
+	sr := spec.Search
+	fmt.Fprintln(stderr, coverage(spec))
+	live, err := tune.NewLive(spec, ex, w, s.prior)
 	if err != nil {
 		return err
 	}
@@ -60,43 +60,43 @@ func runSearch(ctx context.Context, stdout, stderr io.Writer, spec *sweeps.Spec,
 		}
 		fmt.Fprintf(stderr, "  run %d  %s  %s  %.1f frames/s  (%s)\n", done, res.Label, res.Status, fps, time.Since(start).Round(time.Second))
 	}
-	st, err := tune.Lookup(s.Strategy)
+	st, err := tune.Lookup(sr.Strategy)
 	if err != nil {
 		return err
 	}
 	space := tune.SpaceOf(spec)
 	o := tune.DefaultOptions()
-	o.Seed, o.Repeats, o.LatinHypercube, o.Start = uint64(s.Seed), searchRepeats(spec), s.LatinHypercube, tune.StartPoint(spec)
-	if s.StallSteps > 0 {
-		o.StallSteps = s.StallSteps
+	o.Seed, o.Repeats, o.LatinHypercube, o.Start = uint64(sr.Seed), searchRepeats(spec), sr.LatinHypercube, tune.StartPoint(spec)
+	if sr.StallSteps > 0 {
+		o.StallSteps = sr.StallSteps
 	}
-	if s.StallGain > 0 {
-		o.StallGain = s.StallGain
+	if sr.StallGain > 0 {
+		o.StallGain = sr.StallGain
 	}
-	if s.Eta > 0 {
-		o.Eta = s.Eta
+	if sr.Eta > 0 {
+		o.Eta = sr.Eta
 	}
-	res, err := st.Search(ctx, space, live, tune.GoalOf(spec), tune.Budget{Runs: spec.BudgetRunsFor(), Time: s.BudgetTime}, o)
+	res, err := st.Search(ctx, space, live, tune.GoalOf(spec), tune.Budget{Runs: spec.BudgetRunsFor(), Time: sr.BudgetTime}, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			return record.ErrInterrupted
 		}
 		return err
 	}
-	rec := tune.History{Strategy: s.Strategy, Seed: s.Seed, Runs: res.Runs, Configs: res.Configs, GridRuns: spec.GridRuns(),
+	h := tune.History{Strategy: sr.Strategy, Seed: sr.Seed, Runs: res.Runs, Configs: res.Configs, GridRuns: spec.GridRuns(),
 		Stopped: res.Stopped, Steps: res.History}
 	if res.Best.Point != nil {
-		rec.Best, rec.Value = space.Label(res.Best.Point), res.Best.Value
+		h.Best, h.Value = space.Label(res.Best.Point), res.Best.Value
 	}
-	if err := tune.WriteHistory(dir, rec); err != nil {
+	if err := tune.WriteHistory(s.opts.Dir, h); err != nil {
 		return err
 	}
 	best := "no config met the constraints"
-	if rec.Best != "" {
-		best = fmt.Sprintf("best %s = %.4g %s", rec.Best, rec.Value, spec.Objective.Metric)
+	if h.Best != "" {
+		best = fmt.Sprintf("best %s = %.4g %s", h.Best, h.Value, spec.Objective.Metric)
 	}
 	fmt.Fprintf(stdout, "%s: search %s: %d configs, %d runs (%.0f%% of the grid's %d) in %s; %s; stopped: %s\n",
-		spec.Name, s.Strategy, res.Configs, res.Runs, 100*float64(res.Runs)/float64(rec.GridRuns), rec.GridRuns,
+		spec.Name, sr.Strategy, res.Configs, res.Runs, 100*float64(res.Runs)/float64(h.GridRuns), h.GridRuns,
 		time.Since(start).Round(time.Second), best, res.Stopped)
 	return nil
 }
