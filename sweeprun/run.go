@@ -28,6 +28,8 @@ func Bar(b *progress.Bar) Progress { return bar{b} }
 
 type bar struct{ b *progress.Bar }
 
+var _ Progress = bar{}
+
 func (p bar) Update(s Status) { p.b.Draw(s.Line()) }
 func (p bar) Clear()          { p.b.Clear() }
 

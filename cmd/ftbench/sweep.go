@@ -80,11 +80,13 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitUsage, fmt.Errorf("--interval %s: want a positive duration", *interval))
 	}
 
-	spec, err := sweeps.Default()
-	specArg := ""
+	var spec *sweeps.Spec
+	specArg := "" // the default sweep
 	if len(pos) == 1 {
 		specArg = pos[0]
 		spec, err = sweeps.Load(specArg)
+	} else {
+		spec, err = sweeps.Default()
 	}
 	if err != nil {
 		return withCode(exitUsage, err)
