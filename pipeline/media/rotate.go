@@ -1,19 +1,10 @@
 package media
 
-/*
-#cgo pkg-config: libavutil
-#include <stdint.h>
-#include <libavutil/display.h>
-static double ft_rotation(const uint8_t *m) { return av_display_rotation_get((const int32_t *)m); }
-*/
-import "C"
-
 import (
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
@@ -22,13 +13,18 @@ import (
 // that the stream's display matrix asks players to apply (what the ffmpeg
 // CLI's autorotate applies), or 0 without one.
 func streamRotation(s *astiav.Stream) int {
-	m := s.SideData(astiav.PacketSideDataTypeDisplaymatrix)
-	if len(m) < 36 {
-		return 0
+	return displayRotation(s.SideData(astiav.PacketSideDataTypeDisplaymatrix))
+}
+
+// displayRotation is streamRotation for a display matrix's side data.
+func displayRotation(side []byte) int {
+	m, err := astiav.NewDisplayMatrixFromBytes(side)
+	if err != nil {
+		return 0 // no display matrix (or not a whole one)
 	}
-	// av_display_rotation_get gives the counterclockwise angle; players
-	// turn the picture clockwise by its opposite.
-	theta := -float64(C.ft_rotation((*C.uint8_t)(unsafe.Pointer(&m[0]))))
+	// Note: Rotation is the clockwise angle (the opposite of FFmpeg's
+	// av_display_rotation_get), the turn players give the picture.
+	theta := m.Rotation()
 	if math.IsNaN(theta) {
 		return 0
 	}
