@@ -10,11 +10,11 @@ require (
 	github.com/go-echarts/go-echarts/v2 v2.6.7
 	github.com/montanaflynn/stats v0.14.0
 	golang.org/x/net v0.47.0
+	gorgonia.org/cu v0.9.6
 )
 
 require (
 	github.com/asticode/go-astikit v0.42.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
-	gorgonia.org/cu v0.9.6 // indirect
 )
