@@ -24,6 +24,7 @@ import (
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/pipeline/geom"
 	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/pipeline/plan"
 )
 
 // Note: the kernel is CUDA C in cuda/pico.cu, compiled to PTX by
