@@ -54,18 +54,11 @@ func runPhased(ctx context.Context, opt Options, gt *quality.GroundTruth, cascad
 	}
 
 	// Phase 1: analysis.
-	var perSeg [][]track.FrameRecord
-	if cfg.Processes > 1 {
-		perSeg, err = analyzeInWorkers(ctx, opt, segs, memPlan.Planned, tmp, m, start)
-	} else {
-		// One analysis over the whole video: its ids are global already.
-		perSeg, err = analyzeHere(ctx, opt, cascade, m, start)
-	}
+	perSeg, err := analyze(ctx, opt, cascade, segs, memPlan.Planned, tmp, m, start)
 	if err != nil {
 		return nil, err
 	}
 	lap("analyze")
-
 	recs, ntracks, err := stitch(perSeg, len(pr.Pts))
 	if err != nil {
 		return nil, err
@@ -106,6 +99,16 @@ func planMemory(cfg config.Config, cascade []byte, w, h int) (metrics.MemoryPlan
 		return metrics.MemoryPlan{}, fmt.Errorf("memory planner: %v", err)
 	}
 	return machine().Processes(cfg, pass)
+}
+
+// analyze runs phase 1: the segments in up to limit worker processes, or,
+// with processes = 1, one analysis over the whole video here, whose track
+// ids are global already.
+func analyze(ctx context.Context, opt Options, cascade []byte, segs []segment, limit int, tmp string, m *metrics.Metrics, start time.Time) ([][]track.FrameRecord, error) {
+	if opt.Config.Processes > 1 {
+		return analyzeInWorkers(ctx, opt, segs, limit, tmp, m, start)
+	}
+	return analyzeHere(ctx, opt, cascade, m, start)
 }
 
 // analyzeHere runs the analysis of the whole video in this process.

@@ -38,6 +38,7 @@ type Sink struct {
 // lacks).
 type EncoderError struct{ msg string }
 
+// Error returns the message, which names the encoder.
 func (e *EncoderError) Error() string { return e.msg }
 
 // OpenSink opens an encoder of cfg's for w x h frames of format pf and a
@@ -98,35 +99,49 @@ func OpenSink(path string, src *Source, cfg config.Config, w, h int, pf astiav.P
 	k.vs.SetAvgFrameRate(src.video.AvgFrameRate())
 	k.vs.SetRFrameRate(src.video.RFrameRate())
 	if audio && cfg.CopyAudio && src.audio != nil {
-		k.srcAudio = src.audio
-		k.as = k.fc.NewStream(nil)
-		if err := src.audio.CodecParameters().Copy(k.as.CodecParameters()); err != nil {
+		if err := k.copyAudio(src.audio); err != nil {
 			k.Close()
 			return nil, err
 		}
-		k.as.CodecParameters().SetCodecTag(0)
-		k.as.SetTimeBase(src.audio.TimeBase())
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*"+filepath.Ext(path))
-	if err != nil {
+	if err := k.start(dir); err != nil {
 		k.Close()
-		return nil, fmt.Errorf("%s: cannot write output: %w", path, atomicfile.UnwrapPath(err))
+		return nil, err
+	}
+	return k, nil
+}
+
+// copyAudio adds a stream that copies audio's packets.
+func (k *Sink) copyAudio(audio *astiav.Stream) error {
+	k.srcAudio = audio
+	k.as = k.fc.NewStream(nil)
+	if err := audio.CodecParameters().Copy(k.as.CodecParameters()); err != nil {
+		return err
+	}
+	k.as.CodecParameters().SetCodecTag(0)
+	k.as.SetTimeBase(audio.TimeBase())
+	return nil
+}
+
+// start opens the temporary file in dir and writes the header.
+func (k *Sink) start(dir string) error {
+	f, err := os.CreateTemp(dir, "."+filepath.Base(k.path)+".tmp*"+filepath.Ext(k.path))
+	if err != nil {
+		return fmt.Errorf("%s: cannot write output: %w", k.path, atomicfile.UnwrapPath(err))
 	}
 	k.tmp = f.Name()
 	f.Close()
 	k.io, err = astiav.OpenIOContext(k.tmp, astiav.NewIOContextFlags(astiav.IOContextFlagWrite))
 	if err != nil {
-		k.Close()
-		return nil, fmt.Errorf("%s: cannot write output: %v", path, err)
+		return fmt.Errorf("%s: cannot write output: %v", k.path, err)
 	}
 	k.fc.SetPb(k.io)
 	if err := k.fc.WriteHeader(nil); err != nil {
-		k.Close()
-		return nil, fmt.Errorf("%s: cannot write output header: %v", path, err)
+		return fmt.Errorf("%s: cannot write output header: %v", k.path, err)
 	}
 	k.header = true
 	k.pkt = astiav.AllocPacket()
-	return k, nil
+	return nil
 }
 
 // Encode sends one frame (nil flushes) and writes what the encoder returns.

@@ -72,18 +72,7 @@ func OpenSource(path string, threads int, hwaccel string) (*Source, error) {
 		s.Close()
 		return nil, fmt.Errorf("%s: cannot read stream info: %v", path, err)
 	}
-	for _, st := range s.fc.Streams() {
-		switch st.CodecParameters().MediaType() {
-		case astiav.MediaTypeVideo:
-			if s.video == nil && st.CodecParameters().Width() > 0 {
-				s.video = st
-			}
-		case astiav.MediaTypeAudio:
-			if s.audio == nil {
-				s.audio = st
-			}
-		}
-	}
+	s.video, s.audio = firstStreams(s.fc)
 	if s.video == nil {
 		s.Close()
 		return nil, fmt.Errorf("%s: has no video stream", path)
@@ -133,6 +122,24 @@ func OpenSource(path string, threads int, hwaccel string) (*Source, error) {
 	}
 	s.pkt = astiav.AllocPacket()
 	return s, nil
+}
+
+// firstStreams returns fc's first video stream with a picture and its
+// first audio stream; nil for either that it lacks.
+func firstStreams(fc *astiav.FormatContext) (video, audio *astiav.Stream) {
+	for _, st := range fc.Streams() {
+		switch st.CodecParameters().MediaType() {
+		case astiav.MediaTypeVideo:
+			if video == nil && st.CodecParameters().Width() > 0 {
+				video = st
+			}
+		case astiav.MediaTypeAudio:
+			if audio == nil {
+				audio = st
+			}
+		}
+	}
+	return video, audio
 }
 
 // HWAccel says where this source decodes: "cuda" or "none".
@@ -211,51 +218,7 @@ func (s *Source) Close() {
 // frames to decode into); onAudio receives a clone of each audio packet,
 // which it owns.
 func (s *Source) Decode(newFrame func() *astiav.Frame, release func(*astiav.Frame), onFrame func(*astiav.Frame) error, onAudio func(*astiav.Packet) error) error {
-	receive := func() error {
-		for {
-			f := newFrame()
-			into := f
-			if s.hwFrame != nil {
-				into = s.hwFrame
-			}
-			err := s.dec.ReceiveFrame(into)
-			if err != nil {
-				release(f)
-				if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
-					return nil
-				}
-				return fmt.Errorf("%s: corrupt video: %v", s.Path, err)
-			}
-			if into != f {
-				if pf := into.PixelFormat(); pf != s.hwFmt {
-					// Note: get_format fell back to software decoding (a
-					// profile the GPU lacks); the stages are set up for NV12.
-					into.Unref()
-					release(f)
-					return fmt.Errorf(`%s: NVDEC cannot decode this stream (FFmpeg decoded it as %s on the CPU); set hwaccel = "none"`, s.Path, pf)
-				}
-				// Download the GPU frame (NV12) into f, with its timestamps.
-				err := hwDownload(f, into)
-				into.Unref()
-				if err != nil {
-					release(f)
-					return fmt.Errorf("%s: downloading a frame from the GPU: %v", s.Path, err)
-				}
-			}
-			if f.Width() != s.width || f.Height() != s.height || f.PixelFormat() != s.PixelFormat {
-				// Note: the scaler, the crop and the encoder are set up for
-				// the first frame's layout; a frame with another one would
-				// be read out of bounds (a cut-together MPEG-TS does this).
-				err := fmt.Errorf("%s: the video changes from %dx%d %s to %dx%d %s mid-stream; not supported",
-					s.Path, s.width, s.height, s.PixelFormat, f.Width(), f.Height(), f.PixelFormat())
-				release(f)
-				return err
-			}
-			if err := onFrame(f); err != nil {
-				return err
-			}
-		}
-	}
+	receive := func() error { return s.receive(newFrame, release, onFrame) }
 	for {
 		err := s.fc.ReadFrame(s.pkt)
 		if errors.Is(err, astiav.ErrEof) {
@@ -316,4 +279,52 @@ func (s *Source) FrameSize() (w, h int) {
 		w, h = h, w
 	}
 	return w, h
+}
+
+// receive hands onFrame every frame the decoder has ready (see Decode).
+func (s *Source) receive(newFrame func() *astiav.Frame, release func(*astiav.Frame), onFrame func(*astiav.Frame) error) error {
+	for {
+		f := newFrame()
+		into := f
+		if s.hwFrame != nil {
+			into = s.hwFrame
+		}
+		err := s.dec.ReceiveFrame(into)
+		if err != nil {
+			release(f)
+			if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+				return nil
+			}
+			return fmt.Errorf("%s: corrupt video: %v", s.Path, err)
+		}
+		if into != f {
+			if pf := into.PixelFormat(); pf != s.hwFmt {
+				// Note: get_format fell back to software decoding (a
+				// profile the GPU lacks); the stages are set up for NV12.
+				into.Unref()
+				release(f)
+				return fmt.Errorf(`%s: NVDEC cannot decode this stream (FFmpeg decoded it as %s on the CPU); set hwaccel = "none"`, s.Path, pf)
+			}
+			// Download the GPU frame (NV12) into f, with its timestamps.
+			err := hwDownload(f, into)
+			into.Unref()
+			if err != nil {
+				release(f)
+				return fmt.Errorf("%s: downloading a frame from the GPU: %v", s.Path, err)
+			}
+		}
+		if f.Width() != s.width || f.Height() != s.height || f.PixelFormat() != s.PixelFormat {
+			// Note: the scaler, the crop and the encoder are set up for
+			// the first frame's layout; a frame with another one would
+			// be read out of bounds (a cut-together MPEG-TS does this).
+			err := fmt.Errorf("%s: the video changes from %dx%d %s to %dx%d %s mid-stream; not supported",
+				s.Path, s.width, s.height, s.PixelFormat, f.Width(), f.Height(), f.PixelFormat())
+			release(f)
+			return err
+		}
+		if err := onFrame(f); err != nil {
+			return err
+		}
+	}
+
 }
