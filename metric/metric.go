@@ -110,6 +110,11 @@ type Metric struct {
 	// GroundTruth marks a metric measured against the input's ground
 	// truth: a run on an input without it lacks it.
 	GroundTruth bool
+	// Deterministic marks a count that noise cannot move (instructions
+	// under cachegrind): the gate compares its runs against their measured
+	// spread, so one or two runs a side decide, and an inconclusive
+	// verdict on it is a failure rather than a shrug.
+	Deterministic bool
 	// KPI is the metric's key in the plan's KPI table ("time", "fps"),
 	// empty for a metric that is not a KPI.
 	KPI string

@@ -288,12 +288,13 @@ func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name st
 		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			res.Signal = signalName(ws.Signal())
 		}
+		ru, _ := ps.SysUsage().(*syscall.Rusage)
+		account(&res.Resources, ru)
 		// Note: the kernel's accounting covers the child's whole life and
 		// every descendant it waited for, so the mean comes from it rather
 		// than from the samples, which miss the last interval.
 		if cpus := envCPUs(res.Env); cpus > 0 && res.ElapsedSeconds > 0 {
-			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
-			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
+			res.Resources.CPUUtilMean = res.Resources.CPUSeconds / res.ElapsedSeconds / float64(cpus)
 			// A run shorter than a few samples can peak above what the
 			// samples saw, never below its mean.
 			res.Resources.CPUUtilMax = max(res.Resources.CPUUtilMax, res.Resources.CPUUtilMean)
