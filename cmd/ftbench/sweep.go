@@ -182,6 +182,10 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		SweepName:   spec.Name,
 		Shard:       shardText,
 		KeepOutputs: *keep,
+		Instrument:  spec.Instrument,
+	}
+	if err := runner.CheckInstrument(spec.Instrument); err != nil {
+		return withCode(exitUsage, fmt.Errorf("%s: %v", spec.File, err))
 	}
 	r.MemoryLimitBytes = spec.MemoryLimit
 	if *memLimit != "" {
