@@ -185,54 +185,6 @@ func waitForFile(t *testing.T, path, substr string) {
 	t.Errorf("%s never held %q", path, substr)
 }
 
-func TestSweepGoesOnAfterFailures(t *testing.T) {
-	r := fakeRunner(t, "sleep=0.01;crash=batch:2;hang=batch:3")
-	plan := record.Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 2 * time.Second}
-	for i, b := range []int{1, 2, 3, 4} {
-		tr := testTrial(t, b)
-		tr.Index = i
-		plan.Trials = append(plan.Trials, tr)
-	}
-	path := filepath.Join(r.Dir, record.ResultsFile)
-	w, err := record.OpenWriter(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var progress []Progress
-	sum, err := r.Sweep(context.Background(), plan, w, nil, func(p Progress) { progress = append(progress, p) })
-	w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Runs != 8 || sum.OK != 4 || sum.Failed != 2 || sum.Timeout != 2 {
-		t.Errorf("summary %+v; want 8 runs: 4 ok, 2 failed, 2 timeouts", sum)
-	}
-	results, warns, err := record.ReadResults(path)
-	if err != nil || len(warns) != 0 {
-		t.Fatal(err, warns)
-	}
-	if len(results) != 8 {
-		t.Fatalf("%d records, want 8", len(results))
-	}
-	// Interleaved: round by round, trials in order; warm-ups flagged.
-	for i, res := range results {
-		want := plan.Trials[i%4]
-		if res.TrialID != want.ID || res.Round != i/4 || res.Warmup != (i < 4) {
-			t.Errorf("record %d: trial %s round %d warmup %v; want %s round %d", i, res.Label, res.Round, res.Warmup, want.Label, i/4)
-		}
-	}
-	if len(progress) != 9 || progress[8].Done != 8 || progress[8].Next != nil || progress[0].Next.Trial.ID != plan.Trials[0].ID {
-		t.Errorf("progress reports: %d, last %+v", len(progress), progress[len(progress)-1])
-	}
-	// Resuming with everything done runs nothing.
-	w, _ = record.OpenWriter(path)
-	sum, err = r.Sweep(context.Background(), plan, w, DoneRuns(results), nil)
-	w.Close()
-	if err != nil || sum.Skipped != 8 || sum.OK+sum.Failed+sum.Timeout != 0 {
-		t.Errorf("resume of a finished sweep: %+v, %v", sum, err)
-	}
-}
-
 // TestRunAccountsTree checks that a run's kernel accounting covers a
 // grandchild: the fake starts one that burns a known CPU time by its own
 // clock and waits for it, so the tree's cpu_seconds is at least that.
