@@ -3,6 +3,7 @@ package runner
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ftbench/ftbench/pipeline/metrics"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -202,4 +204,44 @@ func RunInstrumented(ctx context.Context, instrument string, argv []string, stdo
 		return 0, fmt.Errorf("%s under cachegrind: %w", argv[0], err)
 	}
 	return CountInstructions(dir)
+}
+
+// RunSelf runs this ftbench's `run` command again with args (its own
+// command line, --instrument dropped) under the instrument, and returns
+// the tree's instructions and the frames the run's metrics report (0 when
+// it wrote none): what `ftbench run --instrument instructions` does.
+// metricsPath is the run's --metrics file, "" for none (a temporary one
+// is used then).
+func RunSelf(ctx context.Context, instrument, metricsPath string, args []string, stdout, stderr io.Writer) (n int64, frames int, err error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, 0, err
+	}
+	argv := []string{exe, "run"}
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--instrument" || a == "-instrument":
+			i++
+		case strings.HasPrefix(a, "--instrument=") || strings.HasPrefix(a, "-instrument="):
+		default:
+			argv = append(argv, a)
+		}
+	}
+	if metricsPath == "" {
+		dir, err := os.MkdirTemp("", "ftbench-run-")
+		if err != nil {
+			return 0, 0, err
+		}
+		defer os.RemoveAll(dir)
+		metricsPath = filepath.Join(dir, "metrics.json")
+		argv = append(argv, "--metrics", metricsPath)
+	}
+	if n, err = RunInstrumented(ctx, instrument, argv, stdout, stderr); err != nil {
+		return 0, 0, err
+	}
+	var m metrics.Metrics
+	if data, err := os.ReadFile(metricsPath); err == nil && json.Unmarshal(data, &m) == nil && m.Frames > 0 {
+		frames = m.Frames
+	}
+	return n, frames, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"github.com/ftbench/ftbench/internal/progress"
 	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
-	"github.com/ftbench/ftbench/pipeline/metrics"
 	"github.com/ftbench/ftbench/runner"
 )
 
@@ -132,40 +130,16 @@ func runInstrumented(stdout, stderr io.Writer, instrument, metricsPath string, a
 	if err := runner.CheckInstrument(instrument); err != nil {
 		return withCode(exitUsage, err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return withCode(exitFailure, err)
-	}
-	argv := []string{exe, "run"}
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--instrument" || a == "-instrument":
-			i++
-		case strings.HasPrefix(a, "--instrument=") || strings.HasPrefix(a, "-instrument="):
-		default:
-			argv = append(argv, a)
-		}
-	}
-	if metricsPath == "" {
-		dir, err := os.MkdirTemp("", "ftbench-run-")
-		if err != nil {
-			return withCode(exitFailure, err)
-		}
-		defer os.RemoveAll(dir)
-		metricsPath = filepath.Join(dir, "metrics.json")
-		argv = append(argv, "--metrics", metricsPath)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	n, err := runner.RunInstrumented(ctx, instrument, argv, stdout, stderr)
-	if err != nil {
+	n, frames, err := runner.RunSelf(ctx, instrument, metricsPath, args, stdout, stderr)
+	switch {
+	case err != nil:
 		return withCode(exitFailure, err)
-	}
-	var m metrics.Metrics
-	if data, err := os.ReadFile(metricsPath); err != nil || json.Unmarshal(data, &m) != nil || m.Frames <= 0 {
+	case frames == 0:
 		fmt.Fprintf(stdout, "instructions: %d (cachegrind, the whole process tree)\n", n)
-		return nil
+	default:
+		fmt.Fprintf(stdout, "instructions: %d, %.0f per frame (cachegrind, the whole process tree)\n", n, float64(n)/float64(frames))
 	}
-	fmt.Fprintf(stdout, "instructions: %d, %.0f per frame (cachegrind, the whole process tree)\n", n, float64(n)/float64(m.Frames))
 	return nil
 }
