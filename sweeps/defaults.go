@@ -42,6 +42,7 @@ func newSpec(file string, data []byte) *Spec {
 		File:      file,
 		Name:      strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
 		Repeats:   DefaultRepeats,
+		RepeatsMax: DefaultRepeats,
 		Warmups:   DefaultWarmups,
 		Timeout:   DefaultTimeout,
 		Objective: defaultObjective,

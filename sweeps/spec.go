@@ -27,7 +27,19 @@ type Spec struct {
 	Base        config.Config // the defaults with [base] applied
 	BaseKeys    []string      // the keys [base] sets, sorted
 	Axes        []Axis
-	Repeats     int
+	// Repeats is the counted rounds every trial runs (a table's min).
+	Repeats int
+	// RepeatsMax is the most counted rounds a trial may run when the spec
+	// repeats until decided (repeats = { min, max, ci }); equal to Repeats
+	// for a plain integer.
+	RepeatsMax int
+	// RepeatsCI is the relative half-width of the objective's median
+	// interval a trial must reach before it stops adding rounds; 0 for a
+	// plain integer (a fixed number of rounds).
+	RepeatsCI float64
+	// Warnings are what validation found questionable but not wrong,
+	// each naming the spec's file and line; ftbench sweep prints them.
+	Warnings    []string
 	Warmups     int
 	Timeout     time.Duration
 	Objective   Objective
@@ -73,7 +85,7 @@ func Load(path string) (*Spec, error) {
 var topLevel = map[string]string{
 	"name":         "a string",
 	"description":  "a string",
-	"repeats":      "a positive integer",
+	"repeats":      "a positive integer, or a table { min = 5, max = 30, ci = 0.02 }",
 	"warmups":      "a non-negative integer",
 	"timeout":      `a duration such as "90s"`,
 	"memory_limit": `a size such as "4GiB": each run's address space`,
@@ -122,6 +134,10 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 	}
 	if len(p.errs) == 0 {
 		p.uniqueIDs(s)
+		p.repeatsRuns(s)
+	}
+	if len(p.errs) == 0 {
+		p.repeatsPower(s)
 	}
 	if len(p.errs) > 0 {
 		return nil, p.sorted()
@@ -151,12 +167,7 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 		s.Description = p.str("description", v)
 	}
 	if v, ok := raw["repeats"]; ok {
-		if n, ok := p.integer("repeats", v); ok {
-			if n < 1 {
-				p.errf("repeats", "%d is not a positive integer", n)
-			}
-			s.Repeats = int(n)
-		}
+		p.repeats(s, v)
 	}
 	if v, ok := raw["warmups"]; ok {
 		if n, ok := p.integer("warmups", v); ok {
