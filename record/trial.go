@@ -109,8 +109,8 @@ func FormatValue(v any) string {
 type Plan struct {
 	Name    string
 	Trials  []Trial
-	Warmups int           // runs of each trial before the counted ones, flagged and not counted
-	Repeats int           // counted runs of each trial (the least, when MaxRepeats is larger)
+	Warmups int // runs of each trial before the counted ones, flagged and not counted
+	Repeats int // counted runs of each trial (the least, when MaxRepeats is larger)
 	// MaxRepeats is the most counted runs a trial may get when the sweep
 	// repeats until decided: past Repeats, a trial gets another round
 	// only while its objective's median interval is wider than CI. A
@@ -118,7 +118,7 @@ type Plan struct {
 	MaxRepeats int
 	// CI is the relative half-width of the objective's median interval
 	// at which a trial stops adding rounds; 0 for a fixed count.
-	CI float64
+	CI      float64
 	Timeout time.Duration // per run; 0 means none
 }
 

@@ -39,15 +39,15 @@ func DefaultText() []byte { return bytes.Clone(defaultSpec) }
 // pipeline config and calibration.
 func newSpec(file string, data []byte) *Spec {
 	return &Spec{
-		File:      file,
-		Name:      strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
-		Repeats:   DefaultRepeats,
+		File:       file,
+		Name:       strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
+		Repeats:    DefaultRepeats,
 		RepeatsMax: DefaultRepeats,
-		Warmups:   DefaultWarmups,
-		Timeout:   DefaultTimeout,
-		Objective: defaultObjective,
-		Base:      config.DefaultConfig(),
-		Calibrate: true,
-		Text:      bytes.Clone(data),
+		Warmups:    DefaultWarmups,
+		Timeout:    DefaultTimeout,
+		Objective:  defaultObjective,
+		Base:       config.DefaultConfig(),
+		Calibrate:  true,
+		Text:       bytes.Clone(data),
 	}
 }
