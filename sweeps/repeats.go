@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ftbench/ftbench/stats"
+	"github.com/ftbench/ftbench/tune/strategy"
 )
 
 // maxPlannedRuns bounds the runs a spec may plan at its most (trials x
@@ -84,8 +85,10 @@ func (p *parser) repeatsRuns(s *Spec) {
 // 3 runs a side its smallest two-sided p is 0.1, so nothing can differ at
 // 0.05.
 func (p *parser) repeatsPower(s *Spec) {
-	if s.Instrument != "" {
-		return // instruments are compared against their measured spread, not ranked
+	if s.Instrument != "" || s.Search != nil && s.Search.Strategy != strategy.Grid {
+		// Instruments are compared against their measured spread, and a
+		// search sets its own repeats per evaluation.
+		return
 	}
 	o := stats.DefaultOptions()
 	need := stats.MinIntervalRuns(o)
