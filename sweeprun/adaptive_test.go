@@ -58,6 +58,15 @@ func TestRepeatsUntilDecided(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dry, err := New(spec, Options{Dir: filepath.Join(dir, "dry")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan strings.Builder
+	dry.DryRun(&plan)
+	if !strings.Contains(plan.String(), "3 trials x (1 warm-up + 6 counted) = 21 runs\nrepeats until decided: 6 to 12 counted rounds; a trial gets another round while the median interval of its fps is wider than ±2.0%, so at most 39 runs\n") {
+		t.Errorf("dry run does not show the bounds:\n%s", plan.String())
+	}
 	sw, w, stdout, _ := start(t, spec, Options{})
 	ex := &shrinkingExec{rounds: map[int][]int{}}
 	sum, err := sw.Run(context.Background(), ex, w, nil)
