@@ -95,6 +95,14 @@ func TestRepeatsUntilDecided(t *testing.T) {
 		t.Errorf("stdout does not name batch=3 alone as stopped at max:\n%s", out)
 	}
 
+	md, err := os.ReadFile(filepath.Join(sw.opts.Dir, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "\nStopped at max = 12 repeats with the fps median wider than ±2.0%: batch=3 ±10.0%.\n") {
+		t.Errorf("summary.md does not name batch=3 as stopped at max:\n%s", md)
+	}
+
 	// A resumed sweep decides the same way from the records: nothing to run.
 	w.Close()
 	sw.Close()
