@@ -115,3 +115,38 @@ func TestRepeatsUntilDecided(t *testing.T) {
 		t.Errorf("resumed sweep ran %v again", ex2.rounds)
 	}
 }
+
+// TestRepeatsUntilDecidedPaired: the reference workload runs in every
+// round that adds a trial of its input, so each added run stays paired
+// with a reference run of its round.
+func TestRepeatsUntilDecidedPaired(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "clip.mp4"), []byte("not really a video"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := "name = \"t\"\nrepeats = { min = 6, max = 8, ci = 0.02 }\nwarmups = 1\ntimeout = \"1m\"\n\n" +
+		"[[input]]\nvideo = \"clip.mp4\"\n\n[axes]\nbatch = [1, 3]\n"
+	path := filepath.Join(dir, "t.toml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := sweeps.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !spec.Calibrate {
+		t.Fatal("the spec does not calibrate")
+	}
+	sw, w, _, _ := start(t, spec, Options{})
+	ex := &shrinkingExec{rounds: map[int][]int{}}
+	sum, err := sw.Run(context.Background(), ex, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.rounds[1]) != 1+6 || len(ex.rounds[3]) != 1+8 {
+		t.Errorf("rounds %v: want 7 of batch=1 and 9 of batch=3", ex.rounds)
+	}
+	if sum.Reference != 1+8 {
+		t.Errorf("%d reference runs, want one in each of the 9 rounds", sum.Reference)
+	}
+}
