@@ -32,6 +32,9 @@ var ErrInterrupted = errors.New("interrupted")
 // is resumed. Interrupted runs are run again; failures are results.
 func (s Status) Done() bool { return s == StatusOK || s == StatusFailed || s == StatusTimeout }
 
+// Known reports whether s is one of the statuses above.
+func (s Status) Known() bool { return s.Done() || s == StatusInterrupted }
+
 // Result is the record of one run of one trial: one JSON line in
 // results.jsonl. Everything downstream (reports, best config, the gate)
 // reads only these.

@@ -5,14 +5,13 @@ package sweeps
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ftbench/ftbench/internal/tomlguard"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 )
@@ -52,13 +51,9 @@ type Spec struct {
 // Load reads and validates a spec file. Relative input paths are relative
 // to the spec's folder.
 func Load(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := tomlguard.ReadFile(path, "sweep spec")
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: cannot read sweep spec: %w", path, err)
+		return nil, err
 	}
 	return Parse(data, path, filepath.Dir(path))
 }
@@ -86,6 +81,9 @@ var topLevel = map[string]string{
 // messages; dir is where relative input paths start ("" for the current
 // folder).
 func Parse(data []byte, file, dir string) (*Spec, error) {
+	if err := tomlguard.Check(data); err != nil {
+		return nil, ErrorList{{File: file, Line: err.Line, Msg: err.Msg}}
+	}
 	raw := map[string]any{}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/internal/tomlguard"
 )
 
 // Config holds every knob of the pipeline. Each field maps to one top-level
@@ -205,9 +204,9 @@ func LookupField(key string) (Field, bool) {
 // LoadConfig reads a TOML config file over the defaults: keys the file does
 // not set keep their default values.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := tomlguard.ReadFile(path, "config")
 	if err != nil {
-		return Config{}, fmt.Errorf("%s: cannot read config: %w", path, atomicfile.UnwrapPath(err))
+		return Config{}, err
 	}
 	return ParseConfig(data, path)
 }
@@ -215,6 +214,12 @@ func LoadConfig(path string) (Config, error) {
 // ParseConfig decodes TOML config text over the defaults and validates the
 // result. name is used in error messages (usually the file's path).
 func ParseConfig(data []byte, name string) (Config, error) {
+	if err := tomlguard.Check(data); err != nil {
+		if err.Line > 0 {
+			return Config{}, fmt.Errorf("%s:%d: %s", name, err.Line, err.Msg)
+		}
+		return Config{}, fmt.Errorf("%s: %s", name, err.Msg)
+	}
 	cfg := DefaultConfig()
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
 	if err != nil {
