@@ -92,7 +92,7 @@ func Merge(dst string, srcs []string) (MergeSummary, []*SyntaxError, error) {
 		return sum, warns, err
 	}
 	if spec != nil {
-		if err := os.WriteFile(filepath.Join(dst, SpecFile), spec, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dst, SpecFile), spec, 0o666); err != nil {
 			return sum, warns, err
 		}
 	}
