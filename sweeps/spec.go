@@ -113,6 +113,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 	}
 	if len(p.errs) == 0 {
 		p.uniqueIDs(s)
+		p.runCount(s)
 	}
 	if len(p.errs) > 0 {
 		return nil, p.sorted()
@@ -143,16 +144,18 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 	}
 	if v, ok := raw["repeats"]; ok {
 		if n, ok := p.integer("repeats", v); ok {
-			if n < 1 {
-				p.errf("repeats", "%d is not a positive integer", n)
+			if n < 1 || n > MaxRepeats {
+				p.errf("repeats", "%d is not in 1..%d", n, MaxRepeats)
+				n = 1
 			}
 			s.Repeats = int(n)
 		}
 	}
 	if v, ok := raw["warmups"]; ok {
 		if n, ok := p.integer("warmups", v); ok {
-			if n < 0 {
-				p.errf("warmups", "%d is negative", n)
+			if n < 0 || n > MaxRepeats {
+				p.errf("warmups", "%d is not in 0..%d", n, MaxRepeats)
+				n = 0
 			}
 			s.Warmups = int(n)
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -82,9 +83,9 @@ func TestInvalidSpecs(t *testing.T) {
 		{"invalid combination", in + "[axes]\nmin_face = [0.5]\nmax_face = [0.3, 0.9]\n", 5, `field "axes.max_face": trial min_face=0.5,max_face=0.3: must be in [min_face, 1], got 0.3`},
 		{"bad base value", in + "[base]\ncrf = 99\n", 4, `field "base.crf": must be in 0..51, got 99`},
 		{"base value of the wrong type", in + "[base]\npreset = 3\n", 4, `field "base.preset": want a string, got the integer 3`},
-		{"repeats zero", "repeats = 0\n" + in, 1, `field "repeats": 0 is not a positive integer`},
+		{"repeats zero", "repeats = 0\n" + in, 1, `field "repeats": 0 is not in 1..1000`},
 		{"repeats a string", "repeats = \"3\"\n" + in, 1, `field "repeats": want an integer, got the string "3"`},
-		{"negative warmups", "warmups = -1\n" + in, 1, `field "warmups": -1 is negative`},
+		{"negative warmups", "warmups = -1\n" + in, 1, `field "warmups": -1 is not in 0..1000`},
 		{"bad timeout", "timeout = \"soon\"\n" + in, 1, `field "timeout": "soon" is not a positive duration such as "90s" or "10m"`},
 		{"unknown metric in a constraint", "constraints = [\"vram_fractoin <= 0.85\"]\n" + in, 1, `field "constraints": constraint "vram_fractoin <= 0.85": unknown metric "vram_fractoin"; did you mean vram_fraction?`},
 		{"constraint without operator", "constraints = [\"fps 100\"]\n" + in, 1, `field "constraints": constraint "fps 100": want METRIC OP NUMBER with OP one of <= >= == != < >`},
@@ -102,6 +103,10 @@ func TestInvalidSpecs(t *testing.T) {
 		{"unknown reference", "reference = \"batch=3\"\n" + in + "[axes]\nbatch = [1, 2]\n", 1, `field "reference": no trial is labelled "batch=3"; labels look like "batch=1"`},
 		{"TOML syntax", in + "[axes\nbatch = [1]\n", 4, `expected '.' or ']' to end table name, but got '\n' instead`},
 		{"misspelt field", in + "[axes]\nbatc = [1]\n", 4, `field "axes.batc": the pipeline has no such config field; did you mean batch?`},
+		{"a billion repeats", "repeats = 1000000000\n" + in, 1, `field "repeats": 1000000000 is not in 1..1000`},
+		{"too many runs", "repeats = 1000\nwarmups = 1000\n" + in + "[axes]\nbatch = { from = 1, to = 100 }\n", 1, `field "repeats": the sweep plans 202000 runs (100 trials x (1000 warm-ups + 1000 repeats)); at most 100000`},
+		{"10000 nested inline tables", in + "[base]\nx = " + strings.Repeat("{a = ", 10000) + "1" + strings.Repeat("}", 10000) + "\n", 4, `nested more than 32 levels deep`},
+		{"20000 nested arrays", in + "[base]\nx = " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n", 4, `nested more than 32 levels deep`},
 		{"too many trials", in + "[axes]\nbatch = { from = 1, to = 200 }\ndecoder_threads = { from = 0, to = 100 }\n", 5, `field "axes.decoder_threads": the axes expand into more than 10000 trials`},
 	}
 	for _, tt := range tests {

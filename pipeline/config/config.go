@@ -264,6 +264,14 @@ func keyLine(data []byte, key string) int {
 // MaxInFlight bounds batch x detect_interval, the frames between stages.
 const MaxInFlight = 1 << 16
 
+// The ceilings of the knobs that have no natural one: every numeric knob
+// has a range that Validate checks before anything is allocated.
+const (
+	MaxThreads = 256      // decoder_threads, encode_threads
+	MaxFrames  = 1 << 20  // intervals and counts in frames
+	MaxBytes   = 16 << 40 // memory_budget, model_memory, process_memory
+)
+
 // Validate checks every field's range and returns the first problem as a
 // *FieldError.
 func (c Config) Validate() error {
@@ -288,26 +296,28 @@ func (c Config) Validate() error {
 		return bad("streams", "must be in 1..64, got %d", c.Streams)
 	case c.EncodeWorkers < 1 || c.EncodeWorkers > 256:
 		return bad("encode_workers", "must be in 1..256, got %d", c.EncodeWorkers)
-	case c.MemoryBudget < 0:
-		return bad("memory_budget", "must be >= 0 bytes, got %d", c.MemoryBudget)
-	case c.ModelMemory < 0:
-		return bad("model_memory", "must be >= 0 bytes, got %d", c.ModelMemory)
-	case c.ProcessMemory < 0:
-		return bad("process_memory", "must be >= 0 bytes, got %d", c.ProcessMemory)
+	case c.MemoryBudget < 0 || c.MemoryBudget > MaxBytes:
+		return bad("memory_budget", "must be in 0..%d bytes (16 TiB), got %d", int64(MaxBytes), c.MemoryBudget)
+	case c.ModelMemory < 0 || c.ModelMemory > MaxBytes:
+		return bad("model_memory", "must be in 0..%d bytes (16 TiB), got %d", int64(MaxBytes), c.ModelMemory)
+	case c.ProcessMemory < 0 || c.ProcessMemory > MaxBytes:
+		return bad("process_memory", "must be in 0..%d bytes (16 TiB), got %d", int64(MaxBytes), c.ProcessMemory)
 	case !(c.MemoryMargin >= 0 && c.MemoryMargin < 1):
 		return bad("memory_margin", "must be in [0, 1), got %g", c.MemoryMargin)
-	case c.DecoderThreads < 0:
-		return bad("decoder_threads", "must be >= 0, got %d", c.DecoderThreads)
+	case c.DecoderThreads < 0 || c.DecoderThreads > MaxThreads:
+		// Note: decoder_threads = 1000000 ran 65 s and took 23.6 GB
+		// before the kernel killed it: FFmpeg allocates per thread.
+		return bad("decoder_threads", "must be in 0..%d, got %d", MaxThreads, c.DecoderThreads)
 	case c.HWAccel != HWAccelNone && c.HWAccel != HWAccelCUDA:
 		return bad("hwaccel", "unknown hwaccel %q (want \"none\" or \"cuda\")", c.HWAccel)
 	case c.Detector != "pico" && c.Detector != "pigo" && c.Detector != "cuda":
 		return bad("detector", "unknown detector %q (want \"pico\", \"pigo\" or \"cuda\")", c.Detector)
 	case c.DetectWidth != 0 && (c.DetectWidth < 32 || c.DetectWidth > 4096):
 		return bad("detect_width", "must be 0 (full width) or in 32..4096, got %d", c.DetectWidth)
-	case c.DetectInterval < 1:
-		return bad("detect_interval", "must be >= 1, got %d", c.DetectInterval)
-	case c.FullScan < 0:
-		return bad("full_scan_interval", "must be >= 0, got %d", c.FullScan)
+	case c.DetectInterval < 1 || c.DetectInterval > MaxInFlight:
+		return bad("detect_interval", "must be in 1..%d, got %d", MaxInFlight, c.DetectInterval)
+	case c.FullScan < 0 || c.FullScan > MaxFrames:
+		return bad("full_scan_interval", "must be in 0..%d, got %d", MaxFrames, c.FullScan)
 	case c.Batch < 0:
 		return bad("batch", "must be >= 1 or \"auto\", got %d", c.Batch)
 	case c.BatchMax < 1 || c.BatchMax > MaxInFlight:
@@ -334,33 +344,37 @@ func (c Config) Validate() error {
 		return bad("scale_factor", "must be in (1, 2], got %g", c.ScaleFactor)
 	case !(c.ClusterIoU >= 0 && c.ClusterIoU < 1):
 		return bad("cluster_iou", "must be in [0, 1), got %g", c.ClusterIoU)
+	case !(c.MinScore >= -1000 && c.MinScore <= 1000):
+		return bad("min_score", "must be in [-1000, 1000], got %g", c.MinScore)
 	case !(c.TrackIoU >= 0 && c.TrackIoU <= 1):
 		return bad("track_iou", "must be in [0, 1], got %g", c.TrackIoU)
-	case !(c.TrackMaxDist >= 0):
-		return bad("track_max_dist", "must be >= 0, got %g", c.TrackMaxDist)
-	case c.TrackMaxMissed < 0:
-		return bad("track_max_missed", "must be >= 0, got %d", c.TrackMaxMissed)
-	case c.TrackMinHits < 1:
-		return bad("track_min_hits", "must be >= 1, got %d", c.TrackMinHits)
+	case !(c.TrackMaxDist >= 0 && c.TrackMaxDist <= 1000):
+		return bad("track_max_dist", "must be in [0, 1000], got %g", c.TrackMaxDist)
+	case c.TrackMaxMissed < 0 || c.TrackMaxMissed > MaxFrames:
+		return bad("track_max_missed", "must be in 0..%d, got %d", MaxFrames, c.TrackMaxMissed)
+	case c.TrackMinHits < 1 || c.TrackMinHits > MaxFrames:
+		return bad("track_min_hits", "must be in 1..%d, got %d", MaxFrames, c.TrackMinHits)
 	case !(c.TrackFollow >= 0 && c.TrackFollow <= 1):
 		return bad("track_follow", "must be in [0, 1], got %g", c.TrackFollow)
 	case !(c.TrackSmoothing > 0 && c.TrackSmoothing <= 1):
 		return bad("track_smoothing", "must be in (0, 1], got %g", c.TrackSmoothing)
-	case !(c.ReframeSmoothing >= 0):
-		return bad("reframe_smoothing", "must be >= 0 seconds, got %g", c.ReframeSmoothing)
+	case !(c.ReframeSmoothing >= 0 && c.ReframeSmoothing <= 3600):
+		return bad("reframe_smoothing", "must be in [0, 3600] seconds, got %g", c.ReframeSmoothing)
 	case !(c.ReframeDeadzone >= 0 && c.ReframeDeadzone < 0.5):
 		return bad("reframe_deadzone", "must be in [0, 0.5), got %g", c.ReframeDeadzone)
-	case !(c.ReframeMaxSpeed > 0):
-		return bad("reframe_max_speed", "must be > 0, got %g", c.ReframeMaxSpeed)
+	case !(c.ReframeMaxSpeed > 0 && c.ReframeMaxSpeed <= 1000):
+		return bad("reframe_max_speed", "must be in (0, 1000], got %g", c.ReframeMaxSpeed)
 	case c.Encoder == "":
 		return bad("encoder", "must name an FFmpeg encoder")
 	case c.CRF < 0 || c.CRF > 51:
 		return bad("crf", "must be in 0..51, got %d", c.CRF)
-	case c.EncodeThreads < 0:
-		return bad("encode_threads", "must be >= 0, got %d", c.EncodeThreads)
+	case c.EncodeThreads < 0 || c.EncodeThreads > MaxThreads:
+		return bad("encode_threads", "must be in 0..%d, got %d", MaxThreads, c.EncodeThreads)
 	}
-	if _, _, err := ParseAspect(c.Aspect); err != nil {
+	if w, h, err := ParseAspect(c.Aspect); err != nil {
 		return bad("aspect", "%v", err)
+	} else if w > 1000 || h > 1000 {
+		return bad("aspect", "W and H must be in 1..1000, got %q", c.Aspect)
 	}
 	return nil
 }
