@@ -92,6 +92,8 @@ func (p *parser) videoInput(at string, video, gt any, hasGT bool) record.Input {
 			p.errf(at+".video", "cannot read video %s: %v", in.Video, atomicfile.UnwrapPath(err))
 		} else if st.IsDir() {
 			p.errf(at+".video", "%s is a folder, not a video", in.Video)
+		} else if !st.Mode().IsRegular() {
+			p.errf(at+".video", "%s is not a regular file (a FIFO or a device would block or never end)", in.Video)
 		} else {
 			in.Size = st.Size()
 		}
@@ -99,8 +101,10 @@ func (p *parser) videoInput(at string, video, gt any, hasGT bool) record.Input {
 	if hasGT {
 		in.GroundTruth = p.path(at+".gt", gt)
 		if in.GroundTruth != "" {
-			if _, err := os.Stat(in.GroundTruth); err != nil {
+			if st, err := os.Stat(in.GroundTruth); err != nil {
 				p.errf(at+".gt", "cannot read ground truth %s: %v", in.GroundTruth, atomicfile.UnwrapPath(err))
+			} else if !st.Mode().IsRegular() {
+				p.errf(at+".gt", "%s is not a regular file (a FIFO or a device would block or never end)", in.GroundTruth)
 			}
 		}
 	}
@@ -108,7 +112,8 @@ func (p *parser) videoInput(at string, video, gt any, hasGT bool) record.Input {
 }
 
 // path reads a non-empty file path, relative to the spec's folder unless
-// absolute.
+// absolute, and returns it absolute: records carry it, and a sweep folder
+// copied elsewhere must still say which file each run read.
 func (p *parser) path(field string, v any) string {
 	s := p.str(field, v)
 	if s == "" {
@@ -117,6 +122,9 @@ func (p *parser) path(field string, v any) string {
 	}
 	if !filepath.IsAbs(s) && p.dir != "" {
 		s = filepath.Join(p.dir, s)
+	}
+	if abs, err := filepath.Abs(s); err == nil {
+		s = abs
 	}
 	return s
 }

@@ -48,6 +48,27 @@ type Spec struct {
 	combos []combo
 }
 
+// FolderName returns the spec's name as a safe folder name: a single path
+// element of letters, digits, '.', '_' and '-' that does not start with a
+// dot, so that name = "../../x" cannot put the sweep folder outside out/.
+// It is "sweep" when nothing is left.
+func (s *Spec) FolderName() string { return FolderName(s.Name) }
+
+// FolderName maps a name to a safe folder name (see Spec.FolderName).
+func FolderName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	out := strings.TrimLeft(string(b), ".")
+	if out == "" {
+		return "sweep"
+	}
+	return out
+}
+
 // Load reads and validates a spec file. Relative input paths are relative
 // to the spec's folder.
 func Load(path string) (*Spec, error) {
