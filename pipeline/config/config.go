@@ -234,7 +234,11 @@ func ParseConfig(data []byte, name string) (Config, error) {
 		key := und[0].String()
 		return Config{}, &FieldError{File: name, Line: keyLine(data, key), Key: key, Msg: "unknown key (see `ftbench run --print-config` for the valid ones)"}
 	}
-	if err := cfg.Validate(); err != nil {
+	err = cfg.Validate()
+	if err == nil {
+		err = cfg.CheckEncoder()
+	}
+	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			fe.File = name
@@ -259,6 +263,23 @@ func keyLine(data []byte, key string) int {
 		}
 	}
 	return 0
+}
+
+// EncoderExists reports whether this build's FFmpeg has the named video
+// encoder; nil (the default: this package is cgo-free) skips the check.
+// The pipeline sets it, so every binary that can run the pipeline checks
+// encoder names when a config is read or a sweep is expanded.
+var EncoderExists func(name string) bool
+
+// CheckEncoder returns a *FieldError when EncoderExists says FFmpeg has no
+// encoder of c.Encoder's name. It is separate from Validate because a
+// record read on another machine (a report, the gate) was valid where it
+// ran, whatever this machine's FFmpeg has.
+func (c Config) CheckEncoder() error {
+	if EncoderExists != nil && c.Encoder != "" && !EncoderExists(c.Encoder) {
+		return &FieldError{Key: "encoder", Msg: fmt.Sprintf("this FFmpeg has no video encoder %q (`ffmpeg -encoders` lists them)", c.Encoder)}
+	}
+	return nil
 }
 
 // MaxInFlight bounds batch x detect_interval, the frames between stages.
@@ -416,7 +437,10 @@ func (c Config) With(values map[string]any) (Config, error) {
 			return c, &FieldError{Key: k, Msg: err.Error()}
 		}
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, c.CheckEncoder()
 }
 
 func setField(f reflect.Value, val any) error {

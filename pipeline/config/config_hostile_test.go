@@ -44,3 +44,22 @@ func TestParseConfigHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestEncoderCheck: with EncoderExists set (the pipeline sets it from
+// FFmpeg), a config naming an encoder FFmpeg lacks is refused by file,
+// line and key, when read and when a sweep sets it as an axis value.
+func TestEncoderCheck(t *testing.T) {
+	old := EncoderExists
+	EncoderExists = func(name string) bool { return name == "libx264" }
+	defer func() { EncoderExists = old }()
+	_, err := ParseConfig([]byte("crf = 20\nencoder = \"libx246\"\n"), "cfg.toml")
+	if err == nil || err.Error() != "cfg.toml:2: encoder: this FFmpeg has no video encoder \"libx246\" (`ffmpeg -encoders` lists them)" {
+		t.Errorf("read: %v", err)
+	}
+	if _, err := DefaultConfig().With(map[string]any{"encoder": "h264_nvenx"}); err == nil || !strings.Contains(err.Error(), `no video encoder "h264_nvenx"`) {
+		t.Errorf("axis value: %v", err)
+	}
+	if err := (Config{Encoder: "nope"}).CheckEncoder(); err == nil {
+		t.Error("CheckEncoder passed an unknown encoder")
+	}
+}
