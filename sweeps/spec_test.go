@@ -150,3 +150,24 @@ func TestAllErrorsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeAxis: an axis of 400,001 values (as many as a MiB holds), or 9,000 bad ones, gives a
+// handful of error lines, not one per value.
+func TestHugeAxis(t *testing.T) {
+	t.Parallel()
+	in := "[[input]]\nfixture = \"face_360p\"\n[axes]\n"
+	for _, tc := range []struct {
+		name, axis string
+		want       string
+		most       int
+	}{
+		{"400,001 values (a MiB of them)", "batch = [" + strings.Repeat("1,", 400000) + "1]\n", `the axis has 400001 values; at most 10000`, 1},
+		{"9000 bad values", "batch = [" + strings.Repeat("-1,", 8999) + "-1]\n", `8990 more values not checked`, maxAxisErrors + 1},
+	} {
+		_, err := Parse([]byte(in+tc.axis), "big.toml", "")
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) > tc.most || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %d errors, want at most %d with %q; first: %.200v", tc.name, len(list), tc.most, tc.want, err)
+		}
+	}
+}
