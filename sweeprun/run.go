@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/internal/progress"
+	"github.com/ftbench/ftbench/internal/termsafe"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
 )
@@ -58,7 +59,7 @@ func (s *Sweep) Run(ctx context.Context, ex Executor, w *record.Writer, p Progre
 	if p != nil {
 		p.Clear()
 	}
-	fmt.Fprintf(s.opts.Stdout, "%s: %s in %s -> %s\n", s.spec.Name, sum, sum.Elapsed.Round(time.Second), s.ResultsPath())
+	fmt.Fprintf(s.opts.Stdout, "%s: %s in %s -> %s\n", termsafe.String(s.spec.Name), sum, sum.Elapsed.Round(time.Second), s.ResultsPath())
 	if sum.Reference > 0 && sum.ReferenceFailed == sum.Reference {
 		fmt.Fprintf(s.opts.Stderr, "ftbench sweep: warning: every reference run failed (their error is in the reference:ffmpeg records of %s), so `ftbench gate --normalize reference` cannot use this sweep\n", s.ResultsPath())
 	}
