@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ftbench/ftbench/internal/termsafe"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -164,7 +165,7 @@ func (p Status) Line() string {
 		fmt.Fprintf(&b, " ETA %s", roughDuration(p.ETA))
 	}
 	if p.Next != nil {
-		fmt.Fprintf(&b, "  %s", p.Next.Trial.Label)
+		fmt.Fprintf(&b, "  %s", termsafe.String(p.Next.Trial.Label))
 		if p.Next.Warmup {
 			b.WriteString(" (warm-up)")
 		} else {
