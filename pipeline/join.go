@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/asticode/go-astiav"
 
@@ -119,9 +118,9 @@ func joinSegments(opt Options, parts []string, m *metrics.Metrics) error {
 			audio = nil
 		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(opt.Output), "."+filepath.Base(opt.Output)+".tmp*"+filepath.Ext(opt.Output))
+	f, err := atomicfile.Create(opt.Output)
 	if err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))
+		return err
 	}
 	tmp := f.Name()
 	f.Close()
@@ -223,8 +222,8 @@ func joinSegments(opt Options, parts []string, m *metrics.Metrics) error {
 	if err := io.Close(); err != nil {
 		return writeErr(err)
 	}
-	if err := os.Rename(tmp, opt.Output); err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))
+	if err := f.Commit(); err != nil {
+		return err
 	}
 	ok = true
 	return nil

@@ -287,6 +287,7 @@ func (s *source) decodeAll(newFrame func() *astiav.Frame, release func(*astiav.F
 // temporary file that commit renames to the output path.
 type sink struct {
 	path, tmp string
+	tmpFile   *atomicfile.Temp
 	fc        *astiav.FormatContext
 	io        *astiav.IOContext
 	enc       *astiav.CodecContext
@@ -365,12 +366,12 @@ func openSink(path string, src *source, cfg config.Config, w, h int, pf astiav.P
 		k.as.CodecParameters().SetCodecTag(0)
 		k.as.SetTimeBase(src.audio.TimeBase())
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*"+filepath.Ext(path))
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		k.close()
-		return nil, fmt.Errorf("%s: cannot write output: %w", path, atomicfile.UnwrapPath(err))
+		return nil, err
 	}
-	k.tmp = f.Name()
+	k.tmpFile, k.tmp = f, f.Name()
 	f.Close()
 	k.io, err = astiav.OpenIOContext(k.tmp, astiav.NewIOContextFlags(astiav.IOContextFlagWrite))
 	if err != nil {
@@ -446,8 +447,8 @@ func (k *sink) commit() error {
 		return k.writeErr(err)
 	}
 	k.io = nil
-	if err := os.Rename(k.tmp, k.path); err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", k.path, atomicfile.UnwrapPath(err))
+	if err := k.tmpFile.Commit(); err != nil {
+		return err
 	}
 	k.tmp = ""
 	return nil

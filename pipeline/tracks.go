@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/ftbench/ftbench/internal/atomicfile"
 )
@@ -35,15 +34,15 @@ type TracksFile struct {
 // so a six-hour video's tracks never sit in memory at once.
 type tracksWriter struct {
 	path string
-	f    *os.File
+	f    *atomicfile.Temp
 	w    *bufio.Writer
 	n    int
 }
 
 func newTracksWriter(path, input string, w, h int, fps float64) (*tracksWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot write tracks: %w", path, atomicfile.UnwrapPath(err))
+		return nil, err
 	}
 	t := &tracksWriter{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}
 	head, _ := json.Marshal(TracksFile{Input: input, Width: w, Height: h, FPS: fps})
@@ -81,16 +80,14 @@ func (t *tracksWriter) commit() error {
 	if err == nil {
 		err = t.f.Sync()
 	}
-	if cerr := t.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(t.f.Name(), t.path)
-	}
 	if err != nil {
-		os.Remove(t.f.Name())
+		t.f.Abort()
 		t.f = nil
 		return fmt.Errorf("%s: cannot write tracks: %w", t.path, atomicfile.UnwrapPath(err))
+	}
+	if err := t.f.Commit(); err != nil {
+		t.f = nil
+		return err
 	}
 	t.f = nil
 	return nil
@@ -98,8 +95,7 @@ func (t *tracksWriter) commit() error {
 
 func (t *tracksWriter) abort() {
 	if t.f != nil {
-		t.f.Close()
-		os.Remove(t.f.Name())
+		t.f.Abort()
 		t.f = nil
 	}
 }
