@@ -70,6 +70,13 @@ type Result struct {
 	Resources Resources        `json:"resources"`
 	Series    *Series          `json:"series,omitempty"`
 	Env       *Env             `json:"env,omitempty"`
+
+	// HarnessErr is set, and the result is not a record, when the
+	// harness's own writes for the run failed (a full disk, a permission,
+	// an I/O error under the sweep folder): what failed was not the trial.
+	// Whatever runs a plan stops with this error and records nothing, so
+	// --resume runs the run again.
+	HarnessErr error `json:"-"`
 }
 
 // Key returns the run's identity within its sweep.

@@ -98,6 +98,7 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		}
 	}
 	fail := func(err error) *record.Result { return failed(res, err) }
+	harness := func(err error) *record.Result { res.HarnessErr = err; return res }
 	argv, err := r.command()
 	if err != nil {
 		return fail(err)
@@ -106,15 +107,15 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 	// A resumed sweep reruns interrupted runs: start from an empty folder
 	// so a stale metrics file can never pass for this run's.
 	if err := os.RemoveAll(dir); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	cfgPath := filepath.Join(r.Dir, "trials", t.ID, "config.toml")
 	header := fmt.Sprintf("record.Trial %s (%s) of sweep %q, written by ftbench sweep.\nRun it alone with: ftbench run --config %s %s", t.ID, t.Label, r.SweepName, cfgPath, t.Input.Video)
 	if err := atomicfile.WriteFile(cfgPath, t.Config.WriteTOML(header)); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	metricsPath := filepath.Join(dir, "metrics.json")
 	outPath := filepath.Join(dir, "out.mp4")
@@ -123,17 +124,24 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 	if t.Input.GroundTruth != "" {
 		args = append(args, "--gt", t.Input.GroundTruth)
 	}
-	args = append(args, t.Input.Video)
+	// Note: "--" ends the flags, so an input named "-x.mp4" is a file.
+	args = append(args, "--", t.Input.Video)
 
 	name := argv[0]
 	if r.MemoryLimitBytes > 0 {
 		name, args = limitMemory(r.MemoryLimitBytes, name, args)
 	}
 	sup, err := r.supervise(ctx, res, dir, name, args, timeout)
-	if err != nil {
+	var he *harnessError
+	if errors.As(err, &he) {
+		return harness(he.err)
+	} else if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", argv[0], err))
 	}
 	waitErr, tail := sup.waitErr, sup.tail
+	if err := harnessWriteFailure(waitErr, tail, dir); err != nil {
+		return harness(err)
+	}
 	switch {
 	case sup.killed(res, "", timeout):
 	case waitErr != nil:
@@ -172,6 +180,32 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		os.Remove(outPath)
 	}
 	return res
+}
+
+// harnessError is a failure of the harness's own files for a run.
+type harnessError struct{ err error }
+
+func (e *harnessError) Error() string { return e.err.Error() }
+
+// harnessErrnos are the write failures that belong to the machine, not to
+// a trial: the same run would succeed with room, rights or a working disk.
+var harnessErrnos = []string{"no space left on device", "disk quota exceeded", "read-only file system", "input/output error", "permission denied"}
+
+// harnessWriteFailure returns an error when a child that failed said, in
+// its last line, that writing a file in the run's folder failed for one of
+// harnessErrnos: the folder is the harness's, so the failure is the
+// harness's too (a full disk is not a slow config), and nil otherwise.
+func harnessWriteFailure(waitErr error, tail, dir string) error {
+	line := lastLine(tail)
+	if waitErr == nil || !strings.Contains(line, dir) {
+		return nil
+	}
+	for _, e := range harnessErrnos {
+		if strings.Contains(line, e) {
+			return fmt.Errorf("the run's output in %s could not be written: %s", dir, line)
+		}
+	}
+	return nil
 }
 
 // failed marks res as a run that failed before or around its child (it
@@ -218,13 +252,13 @@ func (c child) killed(res *record.Result, what string, timeout time.Duration) bo
 func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name string, args []string, timeout time.Duration) (child, error) {
 	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
 	if err != nil {
-		return child{}, err
+		return child{}, &harnessError{err}
 	}
 	defer stdout.Close()
 	stderrPath := filepath.Join(dir, "stderr.log")
 	stderr, err := os.Create(stderrPath)
 	if err != nil {
-		return child{}, err
+		return child{}, &harnessError{err}
 	}
 	defer stderr.Close()
 

@@ -96,6 +96,12 @@ func RunGrid(ctx context.Context, ex Executor, plan record.Plan, w *record.Write
 		t0 := time.Now()
 		res := ex.Run(ctx, run, plan.Timeout)
 		spent += time.Since(t0)
+		if res.HarnessErr != nil {
+			// Not the trial's failure: nothing is recorded, so --resume
+			// runs it again once the disk has room.
+			sum.Elapsed = time.Since(start)
+			return sum, fmt.Errorf("stopped: %w (run %s round %d not recorded)", res.HarnessErr, res.Label, res.Round)
+		}
 		if err := w.Append(res); err != nil {
 			sum.Elapsed = time.Since(start)
 			return sum, err
