@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,7 +246,8 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 		n = max(plan.Planned, cfg.EncodeWorkers)
 	}
 	segs := splitSegments(pr, n)
-	tmp, err := os.MkdirTemp(filepath.Dir(opt.Output), ".ftbench-segments-")
+	removeStaleSegments(filepath.Dir(opt.Output))
+	tmp, err := os.MkdirTemp(filepath.Dir(opt.Output), fmt.Sprintf("%s%d-", segmentsPrefix, os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))
 	}
@@ -442,6 +444,13 @@ func analyzeInWorkers(ctx context.Context, opt Options, segs []segment, limit in
 			}
 			args := append(slices.Clone(cmdPrefix[1:]), "--analyze-segment", jobPath)
 			cmd := exec.CommandContext(ctx, cmdPrefix[0], args...)
+			// Note: a worker dies with this process, whatever kills it
+			// (SIGKILL included): the kernel sends Pdeathsig when the
+			// thread that started the worker ends, so that thread stays
+			// this goroutine's until the worker is waited for.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err := cmd.Run()
@@ -708,4 +717,29 @@ func writeTracks(path, input string, pr *videoProbe, recs []FrameRecord) error {
 		}
 	}
 	return tw.commit()
+}
+
+// segmentsPrefix starts the name of a run's segment folder, which goes on
+// with the run's pid: a run killed before it could remove the folder
+// leaves it, and the next run in that folder removes it.
+const segmentsPrefix = ".ftbench-segments-"
+
+// removeStaleSegments removes the segment folders in dir whose run is no
+// longer alive.
+func removeStaleSegments(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), segmentsPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }

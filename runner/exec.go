@@ -154,10 +154,15 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		} else {
 			res.Error = waitErr.Error()
 		}
-		if line := lastLine(tail); line != "" {
+		switch line := lastLine(tail); {
+		case r.MemoryLimitBytes > 0 && outOfMemory(tail):
+			// Note: Go's out-of-memory crash is a page of goroutine
+			// traces; its last line says nothing. One line names the limit.
+			res.Error = fmt.Sprintf("out of memory under the memory limit of %d bytes (%.1f GiB) of address space", r.MemoryLimitBytes, float64(r.MemoryLimitBytes)/(1<<30))
+		case line != "":
 			res.Error += ": " + line
 		}
-		if r.MemoryLimitBytes > 0 {
+		if r.MemoryLimitBytes > 0 && !strings.HasPrefix(res.Error, "out of memory under") {
 			res.Error += fmt.Sprintf(" (run under a memory limit of %d bytes of address space)", r.MemoryLimitBytes)
 		}
 	default:
@@ -180,6 +185,17 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		os.Remove(outPath)
 	}
 	return res
+}
+
+// outOfMemory reports whether a child's stderr says it ran out of memory:
+// Go's runtime, FFmpeg's ENOMEM, or a C allocator's.
+func outOfMemory(tail string) bool {
+	for _, s := range []string{"fatal error: runtime: out of memory", "runtime: cannot allocate memory", "Cannot allocate memory", "out of memory"} {
+		if strings.Contains(tail, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // harnessError is a failure of the harness's own files for a run.
