@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -48,6 +49,9 @@ func Run(ctx context.Context, opt Options) (*metrics.Metrics, error) {
 	if opt.Output == "" {
 		return nil, errors.New("no output path given")
 	}
+	// A run killed here before (SIGKILL, the OOM killer) could not remove
+	// its segment folder; whatever the config of this one, tidy up.
+	removeStaleSegments(filepath.Dir(opt.Output))
 	var gt *GroundTruth
 	if opt.GroundTruth != "" {
 		var err error

@@ -246,7 +246,6 @@ func runPhased(ctx context.Context, opt Options, gt *GroundTruth, cascade []byte
 		n = max(plan.Planned, cfg.EncodeWorkers)
 	}
 	segs := splitSegments(pr, n)
-	removeStaleSegments(filepath.Dir(opt.Output))
 	tmp, err := os.MkdirTemp(filepath.Dir(opt.Output), fmt.Sprintf("%s%d-", segmentsPrefix, os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))

@@ -223,7 +223,7 @@ func findSpec(path, dir string, note func(string)) (*sweeps.Spec, error) {
 			return nil, nil
 		}
 	}
-	spec, err := sweeps.Load(path)
+	spec, err := sweeps.LoadRecorded(path)
 	if err != nil {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "%v", err)

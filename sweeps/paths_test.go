@@ -68,3 +68,24 @@ func mustCwd(t *testing.T) string {
 	}
 	return wd
 }
+
+// TestLoadRecorded: a sweep folder's spec.toml whose inputs are gone (the
+// folder was moved or copied to another machine) still loads for readers
+// of its records, with the same labels and input names; Load refuses it.
+func TestLoadRecorded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "spec.toml")
+	os.WriteFile(path, []byte("[[input]]\nvideo = \"gone/v.mp4\"\ngt = \"gone/v.gt\"\n[axes]\nbatch = [1, 2]\n"), 0o644)
+	if _, err := Load(path); err == nil {
+		t.Fatal("Load accepted missing inputs")
+	}
+	s, err := LoadRecorded(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := s.Trials()
+	if len(tr) != 2 || tr[0].Input.Name != "v.mp4" || tr[1].Label != "batch=2" {
+		t.Errorf("trials %+v", tr)
+	}
+}

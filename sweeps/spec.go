@@ -80,6 +80,18 @@ func Load(path string) (*Spec, error) {
 	return Parse(data, path, filepath.Dir(path))
 }
 
+// LoadRecorded reads the spec a sweep folder keeps beside its records, for
+// readers of those records (reports, tune replay, merge): the folder may
+// have been moved or copied to another machine, so an input that is not
+// there is no error. Trials still match records by label and input name.
+func LoadRecorded(path string) (*Spec, error) {
+	data, err := tomlguard.ReadFile(path, "sweep spec")
+	if err != nil {
+		return nil, err
+	}
+	return parse(data, path, filepath.Dir(path), true)
+}
+
 // topLevel lists the keys a spec may have, with what each wants.
 var topLevel = map[string]string{
 	"name":         "a string",
@@ -103,6 +115,11 @@ var topLevel = map[string]string{
 // messages; dir is where relative input paths start ("" for the current
 // folder).
 func Parse(data []byte, file, dir string) (*Spec, error) {
+	return parse(data, file, dir, false)
+}
+
+// parse is Parse; recorded says missing inputs are no error (LoadRecorded).
+func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
 	if err := tomlguard.Check(data); err != nil {
 		return nil, ErrorList{{File: file, Line: err.Line, Msg: err.Msg}}
 	}
@@ -115,7 +132,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		}
 		return nil, ErrorList{{File: file, Msg: err.Error()}}
 	}
-	p := &parser{file: file, dir: dir, lines: scanKeyLines(string(data))}
+	p := &parser{file: file, dir: dir, lines: scanKeyLines(string(data)), recorded: recorded}
 	s := newSpec(file, data)
 	p.unknownKeys(raw)
 	p.settings(s, raw)
