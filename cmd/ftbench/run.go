@@ -79,9 +79,11 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	if err := atomicfile.CheckInput(input, "video"); err != nil {
 		return withCode(exitFailure, err)
 	}
-	if *gt != "" {
-		if err := atomicfile.CheckInput(*gt, "ground truth"); err != nil {
-			return err
+	for _, in := range []struct{ path, what string }{{*gt, "ground truth"}, {*cascade, "cascade"}} {
+		if in.path != "" {
+			if err := atomicfile.CheckInput(in.path, in.what); err != nil {
+				return err
+			}
 		}
 	}
 	for _, p := range []string{*metricsPath, *tracks, *out} {

@@ -159,6 +159,11 @@ func skipString(data []byte, i int) (end, lines int) {
 // reads at most MaxBytes+1 bytes, so a huge file is refused without being
 // read whole. Errors name the file.
 func ReadFile(path, what string) ([]byte, error) {
+	// Note: stat before open: open(2) of a FIFO blocks until a writer
+	// comes, where no signal but SIGKILL reaches the process.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: cannot read %s: not a regular file", path, what)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot read %s: %w", path, what, unwrapPath(err))
