@@ -136,7 +136,7 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 	if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(line+"\n"), 0o666); err != nil {
 		return harness(err)
 	}
-	sup, err := r.supervise(ctx, res, dir, ffmpeg, args, timeout)
+	sup, err := r.supervise(ctx, res, dir, ffmpeg, args, nil, timeout)
 	var he *harnessError
 	if errors.As(err, &he) {
 		return harness(he.err)

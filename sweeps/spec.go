@@ -39,6 +39,11 @@ type Spec struct {
 	// per input, interleaved with the trials, so the gate can compare
 	// frames/s across machines. On unless the spec says calibrate = false.
 	Calibrate bool
+	// Instrument runs every trial under an instrument
+	// (record.InstrumentInstructions: cachegrind's instruction counts);
+	// empty for plain runs. An instrumented sweep runs no reference
+	// workload: its wall-clock figures measure the instrument.
+	Instrument string
 	// Text is the spec as read, copied into the output folder.
 	Text []byte
 	// Search is the [search] table; nil = the whole grid.
@@ -108,6 +113,7 @@ var topLevel = map[string]string{
 	"base":         "a table of pipeline config fields",
 	"axes":         "a table of pipeline config fields",
 	"search":       "a table with strategy and budget",
+	"instrument":   `"instructions" (count instructions under valgrind's cachegrind)`,
 }
 
 // Parse validates a spec's text as a whole and returns the spec, or an
@@ -209,6 +215,16 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 	}
 	if v, ok := raw["calibrate"]; ok {
 		s.Calibrate = p.boolean("calibrate", v)
+	}
+	if v, ok := raw["instrument"]; ok {
+		s.Instrument = p.str("instrument", v)
+		if s.Instrument != record.InstrumentInstructions {
+			p.errf("instrument", "%q is no instrument; the only one is %q", s.Instrument, record.InstrumentInstructions)
+		}
+		if _, set := raw["calibrate"]; set && s.Calibrate {
+			p.errf("calibrate", "an instrumented sweep counts instructions, and the reference workload calibrates wall-clock speed, which it does not measure: drop calibrate")
+		}
+		s.Calibrate = false
 	}
 }
 

@@ -65,7 +65,7 @@ func TestInvalidSpecs(t *testing.T) {
 		line int
 		want string // the whole message after "FILE:LINE: "
 	}{
-		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, input, memory_limit, name, objective, reference, repeats, search, timeout, warmups`},
+		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, input, instrument, memory_limit, name, objective, reference, repeats, search, timeout, warmups`},
 		{"axis the pipeline lacks", in + "[axes]\nbatch = [1]\nreader_threads = [1, 2]\n", 5, `field "axes.reader_threads": the pipeline has no such config field; did you mean decoder_threads?`},
 		{"base field the pipeline lacks", in + "[base]\ngpu_memory_pool = 4\n", 4, `field "base.gpu_memory_pool": the pipeline has no such config field` + printConfigHint},
 		{"empty axis", in + "[axes]\nbatch = []\n", 4, `field "axes.batch": empty axis: give at least one value`},
@@ -83,6 +83,8 @@ func TestInvalidSpecs(t *testing.T) {
 		{"invalid combination", in + "[axes]\nmin_face = [0.5]\nmax_face = [0.3, 0.9]\n", 5, `field "axes.max_face": trial min_face=0.5,max_face=0.3: must be in [min_face, 1], got 0.3`},
 		{"bad base value", in + "[base]\ncrf = 99\n", 4, `field "base.crf": must be in 0..51, got 99`},
 		{"base value of the wrong type", in + "[base]\npreset = 3\n", 4, `field "base.preset": want a string, got the integer 3`},
+		{"unknown instrument", "instrument = \"cycles\"\n" + in, 1, `field "instrument": "cycles" is no instrument; the only one is "instructions"`},
+		{"instrument with calibrate", "instrument = \"instructions\"\ncalibrate = true\n" + in, 2, `field "calibrate": an instrumented sweep counts instructions, and the reference workload calibrates wall-clock speed, which it does not measure: drop calibrate`},
 		{"repeats zero", "repeats = 0\n" + in, 1, `field "repeats": 0 is not in 1..1000`},
 		{"repeats a string", "repeats = \"3\"\n" + in, 1, `field "repeats": want an integer, got the string "3"`},
 		{"negative warmups", "warmups = -1\n" + in, 1, `field "warmups": -1 is not in 0..1000`},

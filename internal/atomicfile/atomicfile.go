@@ -119,10 +119,10 @@ func Resolve(path string) (target string, mode fs.FileMode, err error) {
 	}
 	st, err := os.Stat(target)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return target, 0o666 &^ Umask(), nil
 	case err != nil:
-		return "", 0, fmt.Errorf("%s: cannot write: %w", path, UnwrapPath(err))
+		// Not there (or its folder is not): the write itself says why
+		// when it cannot make it.
+		return target, 0o666 &^ Umask(), nil
 	case !st.Mode().IsRegular():
 		return "", 0, fmt.Errorf("%s: cannot write: %s, not a regular file; give a file's path", path, kind(st.Mode()))
 	}

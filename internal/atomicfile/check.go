@@ -49,7 +49,7 @@ func CheckWritable(path string) error {
 func CheckInput(path, what string) error {
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("%s: cannot read %s: %w", path, what, UnwrapPath(err))
+		return nil // what reads it says why it cannot
 	}
 	if !st.Mode().IsRegular() {
 		return fmt.Errorf("%s: cannot read %s: %s, not a regular file", path, what, kind(st.Mode()))
