@@ -171,5 +171,29 @@ func Judge(req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := someRunOK(choice.File, base); err != nil {
+		return nil, err
+	}
 	return Evaluate(Side{Name: choice.File, Results: base}, Side{Name: candFile, Results: cand}, req.Rules, cfg)
+}
+
+// someRunOK returns an error when no counted run of a baseline's trials
+// (the reference workload aside) succeeded: such a baseline can never
+// settle a comparison, and calling every rule inconclusive would hide a
+// broken baseline behind "run more".
+func someRunOK(file string, results []*record.Result) error {
+	n := 0
+	for _, r := range results {
+		if record.IsReference(r) || r.Warmup {
+			continue
+		}
+		if r.Status == record.StatusOK {
+			return nil
+		}
+		n++
+	}
+	if n == 0 {
+		return nil // no trial runs at all: Evaluate says so
+	}
+	return fmt.Errorf("%s: every one of the baseline's %d runs failed; fix or replace the baseline", file, n)
 }

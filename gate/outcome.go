@@ -1,9 +1,12 @@
 package gate
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
 )
 
 // Exit statuses of `ftbench gate` for each verdict, documented in
@@ -51,11 +54,21 @@ func WriteFile(path string, appendTo bool, rep *Report, write func(io.Writer, *R
 	if path == "" {
 		return nil
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendTo {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if !appendTo {
+		var b bytes.Buffer
+		if err := write(&b, rep); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return atomicfile.WriteFile(path, b.Bytes())
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
+	// Note: a file appended to (a CI job summary) follows the same rule
+	// as one replaced: a regular file or a link to one, never a FIFO or a
+	// device.
+	target, _, err := atomicfile.Resolve(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o666)
 	if err != nil {
 		return err
 	}

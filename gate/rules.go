@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ftbench/ftbench/internal/tomlguard"
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/sweeps"
 )
@@ -164,13 +164,9 @@ func (l RuleErrors) Error() string {
 
 // LoadRules reads and validates a rules file.
 func LoadRules(path string) (*Rules, error) {
-	data, err := os.ReadFile(path)
+	data, err := tomlguard.ReadFile(path, "gate rules")
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: cannot read gate rules: %w", path, err)
+		return nil, err
 	}
 	return ParseRules(data, path)
 }
@@ -199,6 +195,9 @@ func LoadRules(path string) (*Rules, error) {
 //	thresholds = ["fps >= 250"]
 func ParseRules(data []byte, file string) (*Rules, error) {
 	p := &ruleParser{file: file, text: string(data)}
+	if err := tomlguard.Check(data); err != nil {
+		return nil, RuleErrors{{File: file, Line: err.Line, Msg: err.Msg}}
+	}
 	raw := map[string]any{}
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw); err != nil {
 		var pe toml.ParseError

@@ -96,3 +96,14 @@ func TestGobenchMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesNesting: a rules file nested thousands deep is refused by its
+// line before the TOML decoder sees it.
+func TestRulesNesting(t *testing.T) {
+	t.Parallel()
+	text := "[better]\nfps = " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n"
+	_, err := ParseRules([]byte(text), "gate.toml")
+	if err == nil || err.Error() != "gate.toml:2: nested more than 32 levels deep" {
+		t.Fatalf("error %v", err)
+	}
+}

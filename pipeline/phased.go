@@ -2,10 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ftbench/ftbench/internal/atomicfile"
@@ -41,7 +45,7 @@ func runPhased(ctx context.Context, opt Options, gt *quality.GroundTruth, cascad
 		n = max(memPlan.Planned, cfg.EncodeWorkers)
 	}
 	segs := splitSegments(pr, n)
-	tmp, err := os.MkdirTemp(filepath.Dir(opt.Output), ".ftbench-segments-")
+	tmp, err := os.MkdirTemp(filepath.Dir(opt.Output), fmt.Sprintf("%s%d-", segmentsPrefix, os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot write output: %w", opt.Output, atomicfile.UnwrapPath(err))
 	}
@@ -255,4 +259,29 @@ func writeTracks(path, input string, pr *media.Probe, recs []track.FrameRecord) 
 		}
 	}
 	return tw.Commit()
+}
+
+// segmentsPrefix starts the name of a run's segment folder, which goes on
+// with the run's pid: a run killed before it could remove the folder
+// leaves it, and the next run in that folder removes it.
+const segmentsPrefix = ".ftbench-segments-"
+
+// removeStaleSegments removes the segment folders in dir whose run is no
+// longer alive.
+func removeStaleSegments(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), segmentsPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -56,6 +57,9 @@ func Run(ctx context.Context, opt Options) (*metrics.Metrics, error) {
 	if opt.Output == "" {
 		return nil, errors.New("no output path given")
 	}
+	// A run killed here before (SIGKILL, the OOM killer) could not remove
+	// its segment folder; whatever the config of this one, tidy up.
+	removeStaleSegments(filepath.Dir(opt.Output))
 	var gt *quality.GroundTruth
 	if opt.GroundTruth != "" {
 		var err error

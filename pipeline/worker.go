@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -200,6 +201,13 @@ func runWorkerProcess(ctx context.Context, cmdPrefix []string, job workerJob, tm
 	}
 	args := append(slices.Clone(cmdPrefix[1:]), "--analyze-segment", jobPath)
 	cmd := exec.CommandContext(ctx, cmdPrefix[0], args...)
+	// Note: a worker dies with this process, whatever kills it (SIGKILL
+	// included): the kernel sends Pdeathsig when the thread that started
+	// the worker ends, so this goroutine keeps its thread until the worker
+	// has been waited for.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -49,7 +49,7 @@ func TestWriterDiskFull(t *testing.T) {
 	var appendErr error
 	n := 0
 	for ; n < 100; n++ {
-		r := &Result{Version: RecordVersion, TrialID: "abc", Round: n, Status: StatusFailed, Start: start, End: start, StderrTail: tail}
+		r := &Result{Version: RecordVersion, Input: Input{Name: "clip"}, TrialID: "abc", Round: n, Status: StatusFailed, Start: start, End: start, StderrTail: tail}
 		if appendErr = w.Append(r); appendErr != nil {
 			break
 		}

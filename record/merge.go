@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/ftbench/ftbench/internal/atomicfile"
 )
 
 // SpecFile is the name of the copy of the sweep spec in an output folder.
@@ -92,7 +94,7 @@ func Merge(dst string, srcs []string) (MergeSummary, []*SyntaxError, error) {
 		return sum, warns, err
 	}
 	if spec != nil {
-		if err := os.WriteFile(filepath.Join(dst, SpecFile), spec, 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dst, SpecFile), spec); err != nil {
 			return sum, warns, err
 		}
 	}

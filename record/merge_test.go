@@ -34,7 +34,7 @@ func TestMerge(t *testing.T) {
 	root := t.TempDir()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	rec := func(id string, sec int) *Result {
-		return &Result{Version: RecordVersion, TrialID: id, Status: StatusOK, Start: t0.Add(time.Duration(sec) * time.Second)}
+		return &Result{Version: RecordVersion, Input: Input{Name: "clip"}, TrialID: id, Status: StatusOK, Start: t0.Add(time.Duration(sec) * time.Second)}
 	}
 	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
 	writeShard(t, a, "name = \"s\"\n", rec("x", 3), rec("y", 1))

@@ -32,6 +32,9 @@ var ErrInterrupted = errors.New("interrupted")
 // is resumed. Interrupted runs are run again; failures are results.
 func (s Status) Done() bool { return s == StatusOK || s == StatusFailed || s == StatusTimeout }
 
+// Known reports whether s is one of the statuses above.
+func (s Status) Known() bool { return s.Done() || s == StatusInterrupted }
+
 // Result is the record of one run of one trial: one JSON line in
 // results.jsonl. Everything downstream (reports, best config, the gate)
 // reads only these.
@@ -73,6 +76,13 @@ type Result struct {
 	Resources Resources        `json:"resources"`
 	Series    *Series          `json:"series,omitempty"`
 	Env       *Env             `json:"env,omitempty"`
+
+	// HarnessErr is set, and the result is not a record, when the
+	// harness's own writes for the run failed (a full disk, a permission,
+	// an I/O error under the sweep folder): what failed was not the trial.
+	// Whatever runs a plan stops with this error and records nothing, so
+	// --resume runs the run again.
+	HarnessErr error `json:"-"`
 }
 
 // InstrumentInstructions is the instrument that counts the instructions

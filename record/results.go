@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 )
 
@@ -30,11 +31,14 @@ type Writer struct {
 // added first so the cut line stays one malformed line instead of swallowing
 // the next record.
 func OpenWriter(path string) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o666)
 	if err != nil {
 		return nil, err
 	}
-	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: cannot append records: not a regular file", path)
+	} else if err == nil && st.Size() > 0 {
 		last := make([]byte, 1)
 		if _, err := f.ReadAt(last, st.Size()-1); err != nil {
 			f.Close()
@@ -93,26 +97,34 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e
 
 // Decoder reads result records from a results.jsonl stream.
 type Decoder struct {
-	name string
-	sc   *bufio.Scanner
-	line int
-	raw  []byte
+	name    string
+	r       *bufio.Reader
+	line    int
+	raw     []byte
+	maxLine int
 }
 
 // NewDecoder returns a decoder reading r; name is used in SyntaxErrors.
 func NewDecoder(r io.Reader, name string) *Decoder {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	return &Decoder{name: name, sc: sc}
+	return &Decoder{name: name, r: bufio.NewReaderSize(r, 64<<10), maxLine: maxLine}
 }
 
-// Decode returns the next record. At the end it returns io.EOF. A malformed
-// line gives a *SyntaxError, after which decoding can go on; any other
-// error is an I/O failure.
+// Decode returns the next record. At the end it returns io.EOF. A line
+// that is not a record it reads (malformed, too long, of a newer version,
+// or with an unknown status, a negative or non-finite fps, or no input)
+// gives a *SyntaxError naming its line, after which decoding goes on; any
+// other error is an I/O failure.
 func (d *Decoder) Decode() (*Result, error) {
-	for d.sc.Scan() {
+	for {
+		line, tooLong, err := d.next()
+		if err != nil {
+			return nil, err
+		}
 		d.line++
-		line := bytes.TrimSpace(d.sc.Bytes())
+		if tooLong {
+			return nil, d.syntax("line longer than %d bytes, skipped", d.maxLine)
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
@@ -121,25 +133,62 @@ func (d *Decoder) Decode() (*Result, error) {
 		if err := json.Unmarshal(line, &r); err != nil {
 			return nil, d.syntax("malformed record: %v", err)
 		}
-		switch {
-		case r.Version == 0:
-			return nil, d.syntax("record has no version")
-		case r.Version > RecordVersion:
-			return nil, d.syntax("record version %d is newer than this ftbench reads (%d)", r.Version, RecordVersion)
-		case r.TrialID == "":
-			return nil, d.syntax("record has no trial_id")
-		case r.Status == "":
-			return nil, d.syntax("record has no status")
+		if msg := check(&r); msg != "" {
+			return nil, d.syntax("%s", msg)
 		}
 		return &r, nil
 	}
-	if err := d.sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", d.name, d.line+1, maxLine)
-		}
-		return nil, fmt.Errorf("%s: %w", d.name, err)
+}
+
+// check returns why a decoded record is not one ftbench can use, or "".
+func check(r *Result) string {
+	switch {
+	case r.Version == 0:
+		return "record has no version"
+	case r.Version > RecordVersion:
+		return fmt.Sprintf("record version %d is newer than this ftbench reads (%d)", r.Version, RecordVersion)
+	case r.TrialID == "":
+		return "record has no trial_id"
+	case r.Status == "":
+		return "record has no status"
+	case !r.Status.Known():
+		return fmt.Sprintf("record has an unknown status %q", r.Status)
+	case r.Input.Name == "" && r.Input.Video == "":
+		return "record has no input"
+	case r.Metrics != nil && (r.Metrics.FPS < 0 || math.IsInf(r.Metrics.FPS, 0) || math.IsNaN(r.Metrics.FPS)):
+		return fmt.Sprintf("record has fps %g; want a finite number >= 0", r.Metrics.FPS)
 	}
-	return nil, io.EOF
+	return ""
+}
+
+// next returns the next line without its newline, or io.EOF after the
+// last. A line longer than maxLine is read to its end and dropped:
+// tooLong says so, and memory stays bounded by maxLine.
+func (d *Decoder) next() (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		part, err := d.r.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(part) > d.maxLine+1 {
+				tooLong, buf = true, nil
+			} else {
+				buf = append(buf, part...)
+			}
+		}
+		switch {
+		case err == nil:
+			return bytes.TrimSuffix(buf, []byte("\n")), tooLong, nil
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF:
+			if len(buf) == 0 && !tooLong {
+				return nil, false, io.EOF
+			}
+			return buf, tooLong, nil
+		default:
+			return nil, false, fmt.Errorf("%s: %w", d.name, err)
+		}
+	}
 }
 
 // Raw returns the bytes of the line the last Decode read, valid until the

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ftbench/ftbench/internal/atomicfile"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
@@ -71,6 +72,9 @@ func Generate(req Request) (*Report, error) {
 	}
 	dir := filepath.Dir(files[0])
 	paths := Paths{HTML: beside(dir, req.HTML, HTMLFile), Markdown: beside(dir, req.Markdown, MarkdownFile), Best: beside(dir, req.Best, BestFile)}
+	if err := checkOutputs(paths, files); err != nil {
+		return nil, err
+	}
 	spec := req.Spec
 	if spec == nil {
 		if spec, err = findSpec(req.SpecPath, dir, req.Note); err != nil {
@@ -117,6 +121,24 @@ func Generate(req Request) (*Report, error) {
 	}
 	WriteOutcome(out, r, paths)
 	return r, nil
+}
+
+// checkOutputs refuses outputs that are not regular files, two outputs
+// naming one file, and an output naming a results file it reads.
+func checkOutputs(p Paths, inputs []string) error {
+	var outs []atomicfile.Output
+	for _, o := range []atomicfile.Output{{Flag: "-o", Path: p.HTML}, {Flag: "--md", Path: p.Markdown}, {Flag: "--best", Path: p.Best}} {
+		if o.Path == "-" || o.Path == "" {
+			continue
+		}
+		for _, in := range inputs {
+			if atomicfile.SameFile(o.Path, in) {
+				return fmt.Errorf("%s: %s names a results file it reads", o.Path, o.Flag)
+			}
+		}
+		outs = append(outs, o)
+	}
+	return atomicfile.Distinct(outs...)
 }
 
 // beside returns where a file named as path goes: name in dir for "",
@@ -201,7 +223,7 @@ func findSpec(path, dir string, note func(string)) (*sweeps.Spec, error) {
 			return nil, nil
 		}
 	}
-	spec, err := sweeps.Load(path)
+	spec, err := sweeps.LoadRecorded(path)
 	if err != nil {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, "%v", err)

@@ -102,6 +102,7 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		}
 	}
 	fail := func(err error) *record.Result { return failed(res, err) }
+	harness := func(err error) *record.Result { res.HarnessErr = err; return res }
 	argv, err := r.command()
 	if err != nil {
 		return fail(err)
@@ -110,15 +111,15 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 	// A resumed sweep reruns interrupted runs: start from an empty folder
 	// so a stale metrics file can never pass for this run's.
 	if err := os.RemoveAll(dir); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	cfgPath := filepath.Join(r.Dir, "trials", t.ID, "config.toml")
 	header := fmt.Sprintf("record.Trial %s (%s) of sweep %q, written by ftbench sweep.\nRun it alone with: ftbench run --config %s %s", t.ID, t.Label, r.SweepName, cfgPath, t.Input.Video)
 	if err := atomicfile.WriteFile(cfgPath, t.Config.WriteTOML(header)); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	metricsPath := filepath.Join(dir, "metrics.json")
 	outPath := filepath.Join(dir, "out.mp4")
@@ -127,7 +128,8 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 	if t.Input.GroundTruth != "" {
 		args = append(args, "--gt", t.Input.GroundTruth)
 	}
-	args = append(args, t.Input.Video)
+	// Note: "--" ends the flags, so an input named "-x.mp4" is a file.
+	args = append(args, "--", t.Input.Video)
 
 	name := argv[0]
 	var env []string
@@ -144,10 +146,16 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		name, args = limitMemory(r.MemoryLimitBytes, name, args)
 	}
 	sup, err := r.supervise(ctx, res, dir, name, args, env, timeout)
-	if err != nil {
+	var he *harnessError
+	if errors.As(err, &he) {
+		return harness(he.err)
+	} else if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", argv[0], err))
 	}
 	waitErr, tail := sup.waitErr, sup.tail
+	if err := harnessWriteFailure(waitErr, tail, dir); err != nil {
+		return harness(err)
+	}
 	switch {
 	case sup.killed(res, "", timeout):
 	case waitErr != nil:
@@ -160,10 +168,15 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		} else {
 			res.Error = waitErr.Error()
 		}
-		if line := lastLine(tail); line != "" {
+		switch line := lastLine(tail); {
+		case r.MemoryLimitBytes > 0 && outOfMemory(tail):
+			// Note: Go's out-of-memory crash is a page of goroutine
+			// traces; its last line says nothing. One line names the limit.
+			res.Error = fmt.Sprintf("out of memory under the memory limit of %d bytes (%.1f GiB) of address space", r.MemoryLimitBytes, float64(r.MemoryLimitBytes)/(1<<30))
+		case line != "":
 			res.Error += ": " + line
 		}
-		if r.MemoryLimitBytes > 0 {
+		if r.MemoryLimitBytes > 0 && !strings.HasPrefix(res.Error, "out of memory under") {
 			res.Error += fmt.Sprintf(" (run under a memory limit of %d bytes of address space)", r.MemoryLimitBytes)
 		}
 	default:
@@ -198,6 +211,43 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		os.Remove(outPath)
 	}
 	return res
+}
+
+// outOfMemory reports whether a child's stderr says it ran out of memory:
+// Go's runtime, FFmpeg's ENOMEM, or a C allocator's.
+func outOfMemory(tail string) bool {
+	for _, s := range []string{"fatal error: runtime: out of memory", "runtime: cannot allocate memory", "Cannot allocate memory", "out of memory"} {
+		if strings.Contains(tail, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// harnessError is a failure of the harness's own files for a run.
+type harnessError struct{ err error }
+
+func (e *harnessError) Error() string { return e.err.Error() }
+
+// harnessErrnos are the write failures that belong to the machine, not to
+// a trial: the same run would succeed with room, rights or a working disk.
+var harnessErrnos = []string{"no space left on device", "disk quota exceeded", "read-only file system", "input/output error", "permission denied"}
+
+// harnessWriteFailure returns an error when a child that failed said, in
+// its last line, that writing a file in the run's folder failed for one of
+// harnessErrnos: the folder is the harness's, so the failure is the
+// harness's too (a full disk is not a slow config), and nil otherwise.
+func harnessWriteFailure(waitErr error, tail, dir string) error {
+	line := lastLine(tail)
+	if waitErr == nil || !strings.Contains(line, dir) {
+		return nil
+	}
+	for _, e := range harnessErrnos {
+		if strings.Contains(line, e) {
+			return fmt.Errorf("the run's output in %s could not be written: %s", dir, line)
+		}
+	}
+	return nil
 }
 
 // failed marks res as a run that failed before or around its child (it
@@ -245,13 +295,13 @@ func (c child) killed(res *record.Result, what string, timeout time.Duration) bo
 func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name string, args, env []string, timeout time.Duration) (child, error) {
 	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
 	if err != nil {
-		return child{}, err
+		return child{}, &harnessError{err}
 	}
 	defer stdout.Close()
 	stderrPath := filepath.Join(dir, "stderr.log")
 	stderr, err := os.Create(stderrPath)
 	if err != nil {
-		return child{}, err
+		return child{}, &harnessError{err}
 	}
 	defer stderr.Close()
 

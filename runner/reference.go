@@ -121,25 +121,32 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 		return fail(fmt.Errorf("aspect: %v", err))
 	}
 	cw, ch := geom.CropSize(media.width, media.height, aw, ah)
+	harness := func(err error) *record.Result { res.HarnessErr = err; return res }
 	dir := r.RunDir(run)
 	if err := os.RemoveAll(dir); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(err)
+		return harness(err)
 	}
 	outPath := filepath.Join(dir, "out.mp4")
 	progressPath := filepath.Join(dir, "progress.txt")
 	args := ReferenceArgs(cfg, t.Input.Video, ReferenceLoops(media.duration), cw, ch, outPath, progressPath)
 	line := ffmpeg + " " + shellJoin(args)
-	if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(line+"\n"), 0o644); err != nil {
-		return fail(err)
+	if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(line+"\n"), 0o666); err != nil {
+		return harness(err)
 	}
 	sup, err := r.supervise(ctx, res, dir, ffmpeg, args, nil, timeout)
-	if err != nil {
+	var he *harnessError
+	if errors.As(err, &he) {
+		return harness(he.err)
+	} else if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", ffmpeg, err))
 	}
 	waitErr, tail := sup.waitErr, sup.tail
+	if err := harnessWriteFailure(waitErr, tail, dir); err != nil {
+		return harness(err)
+	}
 	switch {
 	case sup.killed(res, "reference workload ", timeout):
 	case waitErr != nil:

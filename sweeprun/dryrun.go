@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ftbench/ftbench/internal/termsafe"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -16,6 +17,7 @@ import (
 // the budget covers.
 func (s *Sweep) DryRun(w io.Writer) {
 	spec, plan := s.spec, s.plan
+	w = termsafe.Writer(w)
 	fmt.Fprintf(w, "sweep %s (%s)", spec.Name, spec.File)
 	if s.opts.Shard.N > 1 {
 		fmt.Fprintf(w, ", shard %s", s.opts.Shard)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ftbench/ftbench/internal/termsafe"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -103,6 +104,11 @@ func runList(ctx context.Context, ex Executor, todo []record.Run, timeout time.D
 		t0 := time.Now()
 		res := ex.Run(ctx, run, timeout)
 		spent += time.Since(t0)
+		if res.HarnessErr != nil {
+			// Not the trial's failure: nothing is recorded, so --resume
+			// runs it again once the disk has room.
+			return got, fmt.Errorf("stopped: %w (run %s round %d not recorded)", res.HarnessErr, res.Label, res.Round)
+		}
 		if err := w.Append(res); err != nil {
 			return got, err
 		}
@@ -170,7 +176,7 @@ func (p Status) Line() string {
 		fmt.Fprintf(&b, " ETA %s", roughDuration(p.ETA))
 	}
 	if p.Next != nil {
-		fmt.Fprintf(&b, "  %s", p.Next.Trial.Label)
+		fmt.Fprintf(&b, "  %s", termsafe.String(p.Next.Trial.Label))
 		if p.Next.Warmup {
 			b.WriteString(" (warm-up)")
 		} else {

@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/ftbench/ftbench/internal/progress"
+	"github.com/ftbench/ftbench/internal/termsafe"
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
@@ -67,7 +69,7 @@ func (s *Sweep) Run(ctx context.Context, ex Executor, w *record.Writer, p Progre
 	if p != nil {
 		p.Clear()
 	}
-	fmt.Fprintf(s.opts.Stdout, "%s: %s in %s -> %s\n", s.spec.Name, sum, sum.Elapsed.Round(time.Second), s.ResultsPath())
+	fmt.Fprintf(s.opts.Stdout, "%s: %s in %s -> %s\n", termsafe.String(s.spec.Name), sum, sum.Elapsed.Round(time.Second), s.ResultsPath())
 	for _, u := range undecided {
 		fmt.Fprintf(s.opts.Stdout, "  stopped at max = %d repeats, wider than ±%s: %s\n", s.plan.MaxRepeats, pct(s.plan.CI), u)
 	}
@@ -80,10 +82,10 @@ func (s *Sweep) Run(ctx context.Context, ex Executor, w *record.Writer, p Progre
 	switch {
 	case errors.Is(err, record.ErrInterrupted):
 		return sum, fmt.Errorf("interrupted; every finished run is recorded, and `ftbench sweep %s--out %s --resume` runs the rest", s.specArg(), s.opts.Dir)
+	case (err == nil || errors.Is(err, reports.ErrNoFeasible)) && sum.OK == 0 && sum.Failed+sum.Timeout > 0:
+		return sum, fmt.Errorf("every run failed; see the errors in %s", s.ResultsPath())
 	case err != nil:
 		return sum, err
-	case sum.OK == 0 && sum.Failed+sum.Timeout > 0:
-		return sum, fmt.Errorf("every run failed; see the errors in %s", s.ResultsPath())
 	}
 	return sum, nil
 }
@@ -101,12 +103,18 @@ func (s *Sweep) specArg() string {
 // every record there. The report inlines a local ECharts when one is
 // installed (scripts/fetch-echarts.sh), so it opens offline; otherwise it
 // points at the public copy.
+//
+// Note: when no config is feasible the error is reports.ErrNoFeasible, so
+// that `ftbench sweep` exits as `ftbench report` does on the same records.
 func (s *Sweep) report() error {
-	_, err := reports.Generate(reports.Request{
+	r, err := reports.Generate(reports.Request{
 		Results: []string{s.ResultsPath()}, Spec: s.spec, Installed: true,
 		Stdout: s.opts.Stdout, Stderr: s.opts.Stderr,
 		Warn: func(err error) { fmt.Fprintf(s.opts.Stderr, "warning: %v\n", err) },
 	})
+	if err == nil && r != nil && r.Choice.Best == nil {
+		return fmt.Errorf("%w (see %s)", reports.ErrNoFeasible, filepath.Join(s.opts.Dir, reports.MarkdownFile))
+	}
 	return err
 }
 

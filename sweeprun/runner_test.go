@@ -10,6 +10,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,52 @@ func TestSweepGoesOnAfterFailures(t *testing.T) {
 	w.Close()
 	if err != nil || sum.Skipped != 8 || sum.OK+sum.Failed+sum.Timeout != 0 {
 		t.Errorf("resume of a finished sweep: %+v, %v", sum, err)
+	}
+}
+
+// TestHarnessWriteFailureStopsSweep: a run whose output in the sweep
+// folder cannot be written (a full disk) stops the sweep and is not
+// recorded as the trial's failure; --resume then runs it. The input is
+// named "-x.mp4": the child's command line ends its flags with "--".
+func TestHarnessWriteFailureStopsSweep(t *testing.T) {
+	r := fakeRunner(t, "sleep=0.01;diskfull=batch:2")
+	plan := record.Plan{Name: "test", Repeats: 1, Timeout: 10 * time.Second}
+	for i, b := range []int{1, 2, 3} {
+		tr := testTrial(t, b)
+		dashed := filepath.Join(filepath.Dir(tr.Input.Video), "-x.mp4")
+		if err := os.Rename(tr.Input.Video, dashed); err != nil {
+			t.Fatal(err)
+		}
+		tr.Input.Video = dashed
+		tr.Index = i
+		plan.Trials = append(plan.Trials, tr)
+	}
+	path := filepath.Join(r.Dir, record.ResultsFile)
+	w, err := record.OpenWriter(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := RunGrid(context.Background(), r, plan, w, nil, nil)
+	w.Close()
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), "batch=2") {
+		t.Fatalf("sweep error %v, want it stopped naming the full disk and the run", err)
+	}
+	results, _, err := record.ReadResults(path)
+	if err != nil || len(results) != 1 || results[0].Label != "batch=1" || results[0].Status != record.StatusOK || sum.Failed != 0 {
+		t.Fatalf("recorded %d runs (%v), summary %+v; want batch=1 ok only", len(results), err, sum)
+	}
+	// Room again: --resume runs batch=2 and batch=3.
+	t.Setenv(runnertest.EnvVar, "sleep=0.01")
+	w, _ = record.OpenWriter(path)
+	sum, err = RunGrid(context.Background(), r, plan, w, DoneRuns(results), nil)
+	w.Close()
+	results, _, _ = record.ReadResults(path)
+	if err != nil || sum.OK != 2 || len(results) != 3 {
+		t.Fatalf("resume: %+v, %v, %d records", sum, err, len(results))
+	}
+	for _, res := range results {
+		if res.Status != record.StatusOK {
+			t.Errorf("%s: %s %s", res.Label, res.Status, res.Error)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/ftbench/ftbench/internal/termsafe"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
@@ -58,7 +59,7 @@ func (s *Sweep) search(ctx context.Context, ex Executor, w *record.Writer) error
 		if res.Metrics != nil {
 			fps = res.Metrics.FPS
 		}
-		fmt.Fprintf(stderr, "  run %d  %s  %s  %.1f frames/s  (%s)\n", done, res.Label, res.Status, fps, time.Since(start).Round(time.Second))
+		fmt.Fprintf(stderr, "  run %d  %s  %s  %.1f frames/s  (%s)\n", done, termsafe.String(res.Label), res.Status, fps, time.Since(start).Round(time.Second))
 	}
 	st, err := tune.Lookup(sr.Strategy)
 	if err != nil {

@@ -46,7 +46,7 @@ func ParseShard(flagValue string, getenv func(string) string) (Shard, error) {
 // Completeness says which runs of its sweep a merged folder still lacks:
 // a line for the user, or "" when the folder's spec cannot be read here.
 func Completeness(dir string) string {
-	spec, err := sweeps.Load(filepath.Join(dir, record.SpecFile))
+	spec, err := sweeps.LoadRecorded(filepath.Join(dir, record.SpecFile))
 	if err != nil {
 		// Note: a spec whose inputs live only on the shards' machines does
 		// not validate here; completeness is then left unsaid.

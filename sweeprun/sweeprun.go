@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 
 	"github.com/ftbench/ftbench/fixtures/catalog"
+	"github.com/ftbench/ftbench/internal/atomicfile"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
 	"github.com/ftbench/ftbench/tune"
@@ -158,7 +159,7 @@ func (s *Sweep) saveSpec() error {
 	case s.opts.Resume:
 		fmt.Fprintf(s.opts.Stderr, "ftbench sweep: note: %s differs from %s; runs of trials both specs share are kept, the rest run\n", s.opts.SpecArg, path)
 	}
-	return os.WriteFile(path, s.spec.Text, 0o644)
+	return atomicfile.WriteFile(path, s.spec.Text)
 }
 
 // GenerateInputs makes the spec's fixture inputs (cached) and plans the

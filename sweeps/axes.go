@@ -97,6 +97,10 @@ func (p *parser) axes(v any, order []string, base config.Config, baseSet map[str
 	return out
 }
 
+// maxAxisErrors is the most errors one axis reports; a generated axis with
+// a bad value in every place is one problem, not thousands of lines.
+const maxAxisErrors = 10
+
 // axis checks each of an axis's values against its field's kind and range
 // (over base) and against the values before it, and returns the axis with
 // the values as the config holds them.
@@ -105,7 +109,12 @@ func (p *parser) axis(at string, f config.Field, vals []any, base config.Config)
 	ax := Axis{Field: k, Line: p.lines.line(at)}
 	seen := map[string]bool{}
 	good := true
-	for _, val := range vals {
+	start := len(p.errs)
+	for i, val := range vals {
+		if len(p.errs)-start == maxAxisErrors {
+			p.errf(at, "%d more values not checked", len(vals)-i)
+			break
+		}
 		if msg := kindMismatch(f, val); msg != "" {
 			p.errf(at, "%s", msg)
 			good = false
@@ -136,6 +145,10 @@ func (p *parser) axisValues(at string, f config.Field, v any) ([]any, bool) {
 	case []any:
 		if len(x) == 0 {
 			p.errf(at, "empty axis: give at least one value")
+			return nil, false
+		}
+		if len(x) > maxTrials {
+			p.errf(at, "the axis has %d values; at most %d", len(x), maxTrials)
 			return nil, false
 		}
 		return x, true

@@ -98,6 +98,33 @@ func (p *parser) uniqueIDs(s *Spec) {
 	}
 }
 
+// MaxRepeats bounds repeats and warmups: past it a sweep is a typo, and
+// the run list would be allocated (even under --dry-run) before anything
+// could refuse it.
+const MaxRepeats = 1000
+
+// MaxRuns bounds the runs a sweep plans at its most: trials x (warmups +
+// repeats, or repeats' max when it repeats until decided), plus the
+// reference runs when it calibrates.
+const MaxRuns = 100000
+
+// runCount refuses a spec that plans more than MaxRuns runs.
+func (p *parser) runCount(s *Spec) {
+	repeats := max(s.Repeats, s.RepeatsMax)
+	rounds := s.Warmups + repeats
+	runs := len(s.Inputs) * len(s.combos) * rounds
+	if s.Calibrate {
+		runs += len(s.Inputs) * rounds
+	}
+	if runs > MaxRuns {
+		field := "repeats"
+		if p.lines.line("repeats") == 0 {
+			field = "axes"
+		}
+		p.errf(field, "the sweep plans %d runs (%d trials x (%d warm-ups + %d repeats)); at most %d", runs, len(s.Inputs)*len(s.combos), s.Warmups, repeats, MaxRuns)
+	}
+}
+
 // Trials expands the spec into its flat list of trials: for each input in
 // order, every point of the axes' product. The order and the ids are the
 // same on every machine.

@@ -1,6 +1,8 @@
 package sweeps
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -88,10 +90,14 @@ func (p *parser) videoInput(at string, video, gt any, hasGT bool) record.Input {
 	in.Video = p.path(at+".video", video)
 	in.Name = filepath.Base(in.Video)
 	if in.Video != "" {
-		if st, err := os.Stat(in.Video); err != nil {
+		if st, err := os.Stat(in.Video); err != nil && p.recorded && errors.Is(err, fs.ErrNotExist) {
+			// Gone from this machine: the records say what was read.
+		} else if err != nil {
 			p.errf(at+".video", "cannot read video %s: %v", in.Video, atomicfile.UnwrapPath(err))
 		} else if st.IsDir() {
 			p.errf(at+".video", "%s is a folder, not a video", in.Video)
+		} else if !st.Mode().IsRegular() {
+			p.errf(at+".video", "%s is not a regular file (a FIFO or a device would block or never end)", in.Video)
 		} else {
 			in.Size = st.Size()
 		}
@@ -99,8 +105,11 @@ func (p *parser) videoInput(at string, video, gt any, hasGT bool) record.Input {
 	if hasGT {
 		in.GroundTruth = p.path(at+".gt", gt)
 		if in.GroundTruth != "" {
-			if _, err := os.Stat(in.GroundTruth); err != nil {
+			if st, err := os.Stat(in.GroundTruth); err != nil && p.recorded && errors.Is(err, fs.ErrNotExist) {
+			} else if err != nil {
 				p.errf(at+".gt", "cannot read ground truth %s: %v", in.GroundTruth, atomicfile.UnwrapPath(err))
+			} else if !st.Mode().IsRegular() {
+				p.errf(at+".gt", "%s is not a regular file (a FIFO or a device would block or never end)", in.GroundTruth)
 			}
 		}
 	}
@@ -108,7 +117,8 @@ func (p *parser) videoInput(at string, video, gt any, hasGT bool) record.Input {
 }
 
 // path reads a non-empty file path, relative to the spec's folder unless
-// absolute.
+// absolute, and returns it absolute: records carry it, and a sweep folder
+// copied elsewhere must still say which file each run read.
 func (p *parser) path(field string, v any) string {
 	s := p.str(field, v)
 	if s == "" {
@@ -117,6 +127,9 @@ func (p *parser) path(field string, v any) string {
 	}
 	if !filepath.IsAbs(s) && p.dir != "" {
 		s = filepath.Join(p.dir, s)
+	}
+	if abs, err := filepath.Abs(s); err == nil {
+		s = abs
 	}
 	return s
 }

@@ -60,6 +60,8 @@ type parser struct {
 	dir   string
 	lines keyLines
 	errs  ErrorList
+	// recorded: the spec is a sweep folder's copy; inputs may be gone.
+	recorded bool
 }
 
 func (p *parser) errf(field, format string, args ...any) {

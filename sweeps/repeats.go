@@ -7,11 +7,6 @@ import (
 	"github.com/ftbench/ftbench/tune/strategy"
 )
 
-// maxPlannedRuns bounds the runs a spec may plan at its most (trials x
-// (warm-ups + max repeats)), so that a typo in max (3000 for 30) is an
-// error rather than a sweep of weeks.
-const maxPlannedRuns = 100000
-
 // repeats reads repeats: a positive integer (that many rounds), or a
 // table { min, max, ci } (repeat until decided).
 func (p *parser) repeats(s *Spec, v any) {
@@ -23,8 +18,8 @@ func (p *parser) repeats(s *Spec, v any) {
 		if !ok {
 			return
 		}
-		if n < 1 {
-			p.errf("repeats", "%d is not a positive integer", n)
+		if n < 1 || n > MaxRepeats {
+			p.errf("repeats", "%d is not in 1..%d", n, MaxRepeats)
 			return
 		}
 		s.Repeats, s.RepeatsMax, s.RepeatsCI = int(n), int(n), 0
@@ -62,21 +57,12 @@ func (p *parser) repeatsTable(s *Spec, t map[string]any) {
 		p.errf("repeats.min", "%d is not a positive integer", lo)
 	case okLo && okHi && hi < lo:
 		p.errf("repeats.max", "max = %d is below min = %d", hi, lo)
-	case okHi && hi > maxPlannedRuns:
-		p.errf("repeats.max", "%d rounds is too many; at most %d", hi, maxPlannedRuns)
+	case okHi && hi > MaxRepeats:
+		p.errf("repeats.max", "%d is not in 1..%d", hi, MaxRepeats)
 	case okCI && !(ci > 0 && ci < 1):
 		p.errf("repeats.ci", "%g is not a fraction between 0 and 1 (0.02 asks for a median within ±2%%)", ci)
 	case okLo && okHi && okCI:
 		s.Repeats, s.RepeatsMax, s.RepeatsCI = int(lo), int(hi), ci
-	}
-}
-
-// repeatsRuns checks that the spec's most runs stay within maxPlannedRuns.
-func (p *parser) repeatsRuns(s *Spec) {
-	runs := len(s.combos) * (s.Warmups + s.RepeatsMax)
-	if runs > maxPlannedRuns {
-		p.errf("repeats", "%d trials x (%d warm-ups + %d repeats) plan %d runs, more than %d; lower max or the axes",
-			len(s.combos), s.Warmups, s.RepeatsMax, runs, maxPlannedRuns)
 	}
 }
 

@@ -5,14 +5,13 @@ package sweeps
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ftbench/ftbench/internal/tomlguard"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/tune/strategy"
@@ -67,18 +66,47 @@ type Spec struct {
 	combos []combo
 }
 
+// FolderName returns the spec's name as a safe folder name: a single path
+// element of letters, digits, '.', '_' and '-' that does not start with a
+// dot, so that name = "../../x" cannot put the sweep folder outside out/.
+// It is "sweep" when nothing is left.
+func (s *Spec) FolderName() string { return FolderName(s.Name) }
+
+// FolderName maps a name to a safe folder name (see Spec.FolderName).
+func FolderName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	out := strings.TrimLeft(string(b), ".")
+	if out == "" {
+		return "sweep"
+	}
+	return out
+}
+
 // Load reads and validates a spec file. Relative input paths are relative
 // to the spec's folder.
 func Load(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := tomlguard.ReadFile(path, "sweep spec")
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: cannot read sweep spec: %w", path, err)
+		return nil, err
 	}
 	return Parse(data, path, filepath.Dir(path))
+}
+
+// LoadRecorded reads the spec a sweep folder keeps beside its records, for
+// readers of those records (reports, tune replay, merge): the folder may
+// have been moved or copied to another machine, so an input that is not
+// there is no error. Trials still match records by label and input name.
+func LoadRecorded(path string) (*Spec, error) {
+	data, err := tomlguard.ReadFile(path, "sweep spec")
+	if err != nil {
+		return nil, err
+	}
+	return parse(data, path, filepath.Dir(path), true)
 }
 
 // topLevel lists the keys a spec may have, with what each wants.
@@ -105,6 +133,14 @@ var topLevel = map[string]string{
 // messages; dir is where relative input paths start ("" for the current
 // folder).
 func Parse(data []byte, file, dir string) (*Spec, error) {
+	return parse(data, file, dir, false)
+}
+
+// parse is Parse; recorded says missing inputs are no error (LoadRecorded).
+func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
+	if err := tomlguard.Check(data); err != nil {
+		return nil, ErrorList{{File: file, Line: err.Line, Msg: err.Msg}}
+	}
 	raw := map[string]any{}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw)
 	if err != nil {
@@ -114,7 +150,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		}
 		return nil, ErrorList{{File: file, Msg: err.Error()}}
 	}
-	p := &parser{file: file, dir: dir, lines: scanKeyLines(string(data))}
+	p := &parser{file: file, dir: dir, lines: scanKeyLines(string(data)), recorded: recorded}
 	s := newSpec(file, data)
 	p.unknownKeys(raw)
 	p.settings(s, raw)
@@ -134,7 +170,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 	}
 	if len(p.errs) == 0 {
 		p.uniqueIDs(s)
-		p.repeatsRuns(s)
+		p.runCount(s)
 	}
 	if len(p.errs) == 0 {
 		p.repeatsPower(s)
@@ -171,8 +207,9 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 	}
 	if v, ok := raw["warmups"]; ok {
 		if n, ok := p.integer("warmups", v); ok {
-			if n < 0 {
-				p.errf("warmups", "%d is negative", n)
+			if n < 0 || n > MaxRepeats {
+				p.errf("warmups", "%d is not in 0..%d", n, MaxRepeats)
+				n = 0
 			}
 			s.Warmups = int(n)
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -84,7 +85,7 @@ func TestInvalidSpecs(t *testing.T) {
 		{"base value of the wrong type", in + "[base]\npreset = 3\n", 4, `field "base.preset": want a string, got the integer 3`},
 		{"unknown instrument", "instrument = \"cycles\"\n" + in, 1, `field "instrument": "cycles" is no instrument; the only one is "instructions"`},
 		{"instrument with calibrate", "instrument = \"instructions\"\ncalibrate = true\n" + in, 2, `field "calibrate": an instrumented sweep counts instructions, and the reference workload calibrates wall-clock speed, which it does not measure: drop calibrate`},
-		{"repeats zero", "repeats = 0\n" + in, 1, `field "repeats": 0 is not a positive integer`},
+		{"repeats zero", "repeats = 0\n" + in, 1, `field "repeats": 0 is not in 1..1000`},
 		{"repeats a string", "repeats = \"3\"\n" + in, 1, `field "repeats": want an integer, got the string "3"`},
 		{"repeats table min zero", "repeats = { min = 0, max = 30, ci = 0.02 }\n" + in, 1, `field "repeats.min": 0 is not a positive integer`},
 		{"repeats table max below min", "name = \"x\"\nrepeats = { min = 5, max = 4, ci = 0.02 }\n" + in, 2, `field "repeats.max": max = 4 is below min = 5`},
@@ -92,9 +93,9 @@ func TestInvalidSpecs(t *testing.T) {
 		{"repeats table ci an integer", "repeats = { min = 5, max = 30, ci = 2 }\n" + in, 1, `field "repeats.ci": want a fraction such as 0.02 (a relative half-width), got the integer 2`},
 		{"repeats table unknown key", "repeats = { min = 5, max = 30, ci = 0.02, until = 3 }\n" + in, 1, `field "repeats.until": unknown field; repeats = { min = 5, max = 30, ci = 0.02 } has min, max and ci`},
 		{"repeats table without ci", "repeats = { min = 5, max = 30 }\n" + in, 1, `field "repeats": the table lacks ci; write repeats = { min = 5, max = 30, ci = 0.02 }`},
-		{"repeats table max too large", "repeats = { min = 5, max = 300000, ci = 0.02 }\n" + in, 1, `field "repeats.max": 300000 rounds is too many; at most 100000`},
-		{"repeats table too many runs", "repeats = { min = 5, max = 2000, ci = 0.02 }\n" + in + "[axes]\nbatch = { from = 1, to = 100 }\n", 1, `field "repeats": 100 trials x (0 warm-ups + 2000 repeats) plan 200000 runs, more than 100000; lower max or the axes`},
-		{"negative warmups", "warmups = -1\n" + in, 1, `field "warmups": -1 is negative`},
+		{"repeats table max too large", "repeats = { min = 5, max = 300000, ci = 0.02 }\n" + in, 1, `field "repeats.max": 300000 is not in 1..1000`},
+		{"repeats table too many runs", "repeats = { min = 5, max = 600, ci = 0.02 }\n" + in + "[axes]\nbatch = { from = 1, to = 200 }\n", 1, `field "repeats": the sweep plans 120600 runs (200 trials x (0 warm-ups + 600 repeats)); at most 100000`},
+		{"negative warmups", "warmups = -1\n" + in, 1, `field "warmups": -1 is not in 0..1000`},
 		{"bad timeout", "timeout = \"soon\"\n" + in, 1, `field "timeout": "soon" is not a positive duration such as "90s" or "10m"`},
 		{"unknown metric in a constraint", "constraints = [\"vram_fractoin <= 0.85\"]\n" + in, 1, `field "constraints": constraint "vram_fractoin <= 0.85": unknown metric "vram_fractoin"; did you mean vram_fraction?`},
 		{"constraint without operator", "constraints = [\"fps 100\"]\n" + in, 1, `field "constraints": constraint "fps 100": want METRIC OP NUMBER with OP one of <= >= == != < >`},
@@ -112,6 +113,10 @@ func TestInvalidSpecs(t *testing.T) {
 		{"unknown reference", "reference = \"batch=3\"\n" + in + "[axes]\nbatch = [1, 2]\n", 1, `field "reference": no trial is labelled "batch=3"; labels look like "batch=1"`},
 		{"TOML syntax", in + "[axes\nbatch = [1]\n", 4, `expected '.' or ']' to end table name, but got '\n' instead`},
 		{"misspelt field", in + "[axes]\nbatc = [1]\n", 4, `field "axes.batc": the pipeline has no such config field; did you mean batch?`},
+		{"a billion repeats", "repeats = 1000000000\n" + in, 1, `field "repeats": 1000000000 is not in 1..1000`},
+		{"too many runs", "repeats = 1000\nwarmups = 1000\n" + in + "[axes]\nbatch = { from = 1, to = 100 }\n", 1, `field "repeats": the sweep plans 202000 runs (100 trials x (1000 warm-ups + 1000 repeats)); at most 100000`},
+		{"10000 nested inline tables", in + "[base]\nx = " + strings.Repeat("{a = ", 10000) + "1" + strings.Repeat("}", 10000) + "\n", 4, `nested more than 32 levels deep`},
+		{"20000 nested arrays", in + "[base]\nx = " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n", 4, `nested more than 32 levels deep`},
 		{"too many trials", in + "[axes]\nbatch = { from = 1, to = 200 }\ndecoder_threads = { from = 0, to = 100 }\n", 5, `field "axes.decoder_threads": the axes expand into more than 10000 trials`},
 	}
 	for _, tt := range tests {
@@ -195,5 +200,26 @@ func TestRepeatsPowerWarning(t *testing.T) {
 	want := "w.toml:2: repeats = 3 cannot reach alpha = 0.05 with the rank test (its smallest p for 3+3 runs is 0.100); 4 repeats would, and where it cannot the comparison falls back to Welch's t on logs"
 	if len(s.Warnings) != 1 || s.Warnings[0] != want {
 		t.Errorf("warnings %q, want [%q]", s.Warnings, want)
+	}
+}
+
+// TestHugeAxis: an axis of 400,001 values (as many as a MiB holds), or 9,000 bad ones, gives a
+// handful of error lines, not one per value.
+func TestHugeAxis(t *testing.T) {
+	t.Parallel()
+	in := "[[input]]\nfixture = \"face_360p\"\n[axes]\n"
+	for _, tc := range []struct {
+		name, axis string
+		want       string
+		most       int
+	}{
+		{"400,001 values (a MiB of them)", "batch = [" + strings.Repeat("1,", 400000) + "1]\n", `the axis has 400001 values; at most 10000`, 1},
+		{"9000 bad values", "batch = [" + strings.Repeat("-1,", 8999) + "-1]\n", `8990 more values not checked`, maxAxisErrors + 1},
+	} {
+		_, err := Parse([]byte(in+tc.axis), "big.toml", "")
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) > tc.most || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %d errors, want at most %d with %q; first: %.200v", tc.name, len(list), tc.most, tc.want, err)
+		}
 	}
 }

@@ -148,7 +148,7 @@ func LoadRecorded(resultsPath, specPath string, warn func(error)) (*sweeps.Spec,
 	if specPath == "" {
 		specPath = filepath.Join(filepath.Dir(resultsPath), record.SpecFile)
 	}
-	spec, err := sweeps.Load(specPath)
+	spec, err := sweeps.LoadRecorded(specPath)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -123,6 +123,9 @@ func (l *Live) run(ctx context.Context, run record.Run) error {
 		return err
 	}
 	res := l.runner.Run(ctx, run, l.timeout)
+	if res.HarnessErr != nil {
+		return fmt.Errorf("stopped: %w (run %s round %d not recorded)", res.HarnessErr, res.Label, res.Round)
+	}
 	if err := l.writer.Append(res); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ftbench/ftbench/gate"
+	"github.com/ftbench/ftbench/internal/atomicfile"
 )
 
 const gateUsage = `usage: ftbench gate --baseline BASE --candidate NEW [--rules gate.toml]
@@ -111,6 +112,9 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 
+	if err := atomicfile.Distinct(atomicfile.Output{Flag: "--junit", Path: *junitPath}, atomicfile.Output{Flag: "--markdown", Path: *mdPath}); err != nil {
+		return withCode(exitUsage, err)
+	}
 	rep, err := gate.Judge(gate.Request{Baseline: *basePath, Candidate: *candPath, Rules: rules, Config: cfg, NormalizeAsked: normGiven,
 		Warn: warnSkipped("gate", stderr), Note: func(s string) { fmt.Fprintf(stderr, "ftbench gate: %s\n", s) }})
 	if err != nil {

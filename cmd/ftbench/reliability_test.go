@@ -486,8 +486,8 @@ func testMemoryLimit(t *testing.T, bin string) {
 				}
 				return
 			}
-			if !strings.Contains(res.Error, "memory limit of 67108864 bytes") {
-				t.Errorf("error %q does not name the limit", res.Error)
+			if !strings.Contains(res.Error, "memory limit of 67108864 bytes") || strings.Contains(res.Error, "\n") || strings.Contains(res.Error, "goroutine") {
+				t.Errorf("error %q is not one line naming the limit", res.Error)
 			}
 			line, _ := json.Marshal(res)
 			if _, err := record.NewDecoder(bytes.NewReader(line), "r").Decode(); err != nil {

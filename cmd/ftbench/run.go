@@ -82,14 +82,30 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		stem := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
 		*out = stem + "_reframed.mp4"
 	}
-	for _, p := range []string{*metricsPath, *tracks, *out} {
-		if p != "" && atomicfile.SameFile(p, input) {
-			return fmt.Errorf("%s: refusing to overwrite the input", p)
+	if err := atomicfile.CheckInput(input, "video"); err != nil {
+		return withCode(exitFailure, err)
+	}
+	for _, in := range []struct{ path, what string }{{*gt, "ground truth"}, {*cascade, "cascade"}} {
+		if in.path != "" {
+			if err := atomicfile.CheckInput(in.path, in.what); err != nil {
+				return err
+			}
 		}
 	}
-	if *metricsPath != "" {
-		if err := atomicfile.CheckWritable(*metricsPath); err != nil {
-			return err
+	for _, p := range []string{*metricsPath, *tracks, *out} {
+		if p != "" && (atomicfile.SameFile(p, input) || *gt != "" && atomicfile.SameFile(p, *gt)) {
+			return fmt.Errorf("%s: refusing to overwrite an input", p)
+		}
+	}
+	if err := atomicfile.Distinct(atomicfile.Output{Flag: "-o", Path: *out}, atomicfile.Output{Flag: "--tracks", Path: *tracks},
+		atomicfile.Output{Flag: "--metrics", Path: *metricsPath}); err != nil {
+		return err
+	}
+	for _, p := range []string{*out, *tracks, *metricsPath} {
+		if p != "" {
+			if err := atomicfile.CheckWritable(p); err != nil {
+				return err
+			}
 		}
 	}
 

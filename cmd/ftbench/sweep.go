@@ -94,7 +94,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	}
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join("out", spec.Name)
+		dir = filepath.Join("out", spec.FolderName())
 	}
 	sh, err := sweeprun.ParseShard(*shard, sweepEnv)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/internal/tomlguard"
 )
 
 // Config holds every knob of the pipeline. Each field maps to one top-level
@@ -205,9 +204,9 @@ func LookupField(key string) (Field, bool) {
 // LoadConfig reads a TOML config file over the defaults: keys the file does
 // not set keep their default values.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := tomlguard.ReadFile(path, "config")
 	if err != nil {
-		return Config{}, fmt.Errorf("%s: cannot read config: %w", path, atomicfile.UnwrapPath(err))
+		return Config{}, err
 	}
 	return ParseConfig(data, path)
 }
@@ -215,6 +214,12 @@ func LoadConfig(path string) (Config, error) {
 // ParseConfig decodes TOML config text over the defaults and validates the
 // result. name is used in error messages (usually the file's path).
 func ParseConfig(data []byte, name string) (Config, error) {
+	if err := tomlguard.Check(data); err != nil {
+		if err.Line > 0 {
+			return Config{}, fmt.Errorf("%s:%d: %s", name, err.Line, err.Msg)
+		}
+		return Config{}, fmt.Errorf("%s: %s", name, err.Msg)
+	}
 	cfg := DefaultConfig()
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
 	if err != nil {
@@ -229,7 +234,11 @@ func ParseConfig(data []byte, name string) (Config, error) {
 		key := und[0].String()
 		return Config{}, &FieldError{File: name, Line: keyLine(data, key), Key: key, Msg: "unknown key (see `ftbench run --print-config` for the valid ones)"}
 	}
-	if err := cfg.Validate(); err != nil {
+	err = cfg.Validate()
+	if err == nil {
+		err = cfg.CheckEncoder()
+	}
+	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			fe.File = name
@@ -283,26 +292,28 @@ func (c Config) Validate() error {
 		return bad("streams", "must be in 1..64, got %d", c.Streams)
 	case c.EncodeWorkers < 1 || c.EncodeWorkers > 256:
 		return bad("encode_workers", "must be in 1..256, got %d", c.EncodeWorkers)
-	case c.MemoryBudget < 0:
-		return bad("memory_budget", "must be >= 0 bytes, got %d", c.MemoryBudget)
-	case c.ModelMemory < 0:
-		return bad("model_memory", "must be >= 0 bytes, got %d", c.ModelMemory)
-	case c.ProcessMemory < 0:
-		return bad("process_memory", "must be >= 0 bytes, got %d", c.ProcessMemory)
+	case c.MemoryBudget < 0 || c.MemoryBudget > MaxBytes:
+		return bad("memory_budget", "must be in 0..%d bytes (16 TiB), got %d", int64(MaxBytes), c.MemoryBudget)
+	case c.ModelMemory < 0 || c.ModelMemory > MaxBytes:
+		return bad("model_memory", "must be in 0..%d bytes (16 TiB), got %d", int64(MaxBytes), c.ModelMemory)
+	case c.ProcessMemory < 0 || c.ProcessMemory > MaxBytes:
+		return bad("process_memory", "must be in 0..%d bytes (16 TiB), got %d", int64(MaxBytes), c.ProcessMemory)
 	case !(c.MemoryMargin >= 0 && c.MemoryMargin < 1):
 		return bad("memory_margin", "must be in [0, 1), got %g", c.MemoryMargin)
-	case c.DecoderThreads < 0:
-		return bad("decoder_threads", "must be >= 0, got %d", c.DecoderThreads)
+	case c.DecoderThreads < 0 || c.DecoderThreads > MaxThreads:
+		// Note: decoder_threads = 1000000 ran 65 s and took 23.6 GB
+		// before the kernel killed it: FFmpeg allocates per thread.
+		return bad("decoder_threads", "must be in 0..%d, got %d", MaxThreads, c.DecoderThreads)
 	case c.HWAccel != HWAccelNone && c.HWAccel != HWAccelCUDA:
 		return bad("hwaccel", "unknown hwaccel %q (want \"none\" or \"cuda\")", c.HWAccel)
 	case c.Detector != "pico" && c.Detector != "pigo" && c.Detector != "cuda":
 		return bad("detector", "unknown detector %q (want \"pico\", \"pigo\" or \"cuda\")", c.Detector)
 	case c.DetectWidth != 0 && (c.DetectWidth < 32 || c.DetectWidth > 4096):
 		return bad("detect_width", "must be 0 (full width) or in 32..4096, got %d", c.DetectWidth)
-	case c.DetectInterval < 1:
-		return bad("detect_interval", "must be >= 1, got %d", c.DetectInterval)
-	case c.FullScan < 0:
-		return bad("full_scan_interval", "must be >= 0, got %d", c.FullScan)
+	case c.DetectInterval < 1 || c.DetectInterval > MaxInFlight:
+		return bad("detect_interval", "must be in 1..%d, got %d", MaxInFlight, c.DetectInterval)
+	case c.FullScan < 0 || c.FullScan > MaxFrames:
+		return bad("full_scan_interval", "must be in 0..%d, got %d", MaxFrames, c.FullScan)
 	case c.Batch < 0:
 		return bad("batch", "must be >= 1 or \"auto\", got %d", c.Batch)
 	case c.BatchMax < 1 || c.BatchMax > MaxInFlight:
@@ -329,33 +340,37 @@ func (c Config) Validate() error {
 		return bad("scale_factor", "must be in (1, 2], got %g", c.ScaleFactor)
 	case !(c.ClusterIoU >= 0 && c.ClusterIoU < 1):
 		return bad("cluster_iou", "must be in [0, 1), got %g", c.ClusterIoU)
+	case !(c.MinScore >= -1000 && c.MinScore <= 1000):
+		return bad("min_score", "must be in [-1000, 1000], got %g", c.MinScore)
 	case !(c.TrackIoU >= 0 && c.TrackIoU <= 1):
 		return bad("track_iou", "must be in [0, 1], got %g", c.TrackIoU)
-	case !(c.TrackMaxDist >= 0):
-		return bad("track_max_dist", "must be >= 0, got %g", c.TrackMaxDist)
-	case c.TrackMaxMissed < 0:
-		return bad("track_max_missed", "must be >= 0, got %d", c.TrackMaxMissed)
-	case c.TrackMinHits < 1:
-		return bad("track_min_hits", "must be >= 1, got %d", c.TrackMinHits)
+	case !(c.TrackMaxDist >= 0 && c.TrackMaxDist <= 1000):
+		return bad("track_max_dist", "must be in [0, 1000], got %g", c.TrackMaxDist)
+	case c.TrackMaxMissed < 0 || c.TrackMaxMissed > MaxFrames:
+		return bad("track_max_missed", "must be in 0..%d, got %d", MaxFrames, c.TrackMaxMissed)
+	case c.TrackMinHits < 1 || c.TrackMinHits > MaxFrames:
+		return bad("track_min_hits", "must be in 1..%d, got %d", MaxFrames, c.TrackMinHits)
 	case !(c.TrackFollow >= 0 && c.TrackFollow <= 1):
 		return bad("track_follow", "must be in [0, 1], got %g", c.TrackFollow)
 	case !(c.TrackSmoothing > 0 && c.TrackSmoothing <= 1):
 		return bad("track_smoothing", "must be in (0, 1], got %g", c.TrackSmoothing)
-	case !(c.ReframeSmoothing >= 0):
-		return bad("reframe_smoothing", "must be >= 0 seconds, got %g", c.ReframeSmoothing)
+	case !(c.ReframeSmoothing >= 0 && c.ReframeSmoothing <= 3600):
+		return bad("reframe_smoothing", "must be in [0, 3600] seconds, got %g", c.ReframeSmoothing)
 	case !(c.ReframeDeadzone >= 0 && c.ReframeDeadzone < 0.5):
 		return bad("reframe_deadzone", "must be in [0, 0.5), got %g", c.ReframeDeadzone)
-	case !(c.ReframeMaxSpeed > 0):
-		return bad("reframe_max_speed", "must be > 0, got %g", c.ReframeMaxSpeed)
+	case !(c.ReframeMaxSpeed > 0 && c.ReframeMaxSpeed <= 1000):
+		return bad("reframe_max_speed", "must be in (0, 1000], got %g", c.ReframeMaxSpeed)
 	case c.Encoder == "":
 		return bad("encoder", "must name an FFmpeg encoder")
 	case c.CRF < 0 || c.CRF > 51:
 		return bad("crf", "must be in 0..51, got %d", c.CRF)
-	case c.EncodeThreads < 0:
-		return bad("encode_threads", "must be >= 0, got %d", c.EncodeThreads)
+	case c.EncodeThreads < 0 || c.EncodeThreads > MaxThreads:
+		return bad("encode_threads", "must be in 0..%d, got %d", MaxThreads, c.EncodeThreads)
 	}
-	if _, _, err := ParseAspect(c.Aspect); err != nil {
+	if w, h, err := ParseAspect(c.Aspect); err != nil {
 		return bad("aspect", "%v", err)
+	} else if w > 1000 || h > 1000 {
+		return bad("aspect", "W and H must be in 1..1000, got %q", c.Aspect)
 	}
 	return nil
 }
@@ -397,7 +412,10 @@ func (c Config) With(values map[string]any) (Config, error) {
 			return c, &FieldError{Key: k, Msg: err.Error()}
 		}
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, c.CheckEncoder()
 }
 
 func setField(f reflect.Value, val any) error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/asticode/go-astiav"
 
@@ -93,9 +92,9 @@ func Join(parts []string, input, output string, copyAudio bool) (audioCopied boo
 			return false, err
 		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(output), "."+filepath.Base(output)+".tmp*"+filepath.Ext(output))
+	f, err := atomicfile.Create(output)
 	if err != nil {
-		return false, fmt.Errorf("%s: cannot write output: %w", output, atomicfile.UnwrapPath(err))
+		return false, err
 	}
 	tmp := f.Name()
 	f.Close()
@@ -123,8 +122,8 @@ func Join(parts []string, input, output string, copyAudio bool) (audioCopied boo
 	if err := io.Close(); err != nil {
 		return false, j.writeErr(err)
 	}
-	if err := os.Rename(tmp, output); err != nil {
-		return false, fmt.Errorf("%s: cannot write output: %w", output, atomicfile.UnwrapPath(err))
+	if err := f.Commit(); err != nil {
+		return false, err
 	}
 	ok = true
 	return j.audio != nil, nil

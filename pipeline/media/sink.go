@@ -17,6 +17,7 @@ import (
 // temporary file that Commit renames to the output path.
 type Sink struct {
 	path, tmp string
+	tmpFile   *atomicfile.Temp // at tmp: the output's rule, mode and rename
 	fc        *astiav.FormatContext
 	io        *astiav.IOContext
 	enc       *astiav.CodecContext
@@ -125,11 +126,11 @@ func (k *Sink) copyAudio(audio *astiav.Stream) error {
 
 // start opens the temporary file in dir and writes the header.
 func (k *Sink) start(dir string) error {
-	f, err := os.CreateTemp(dir, "."+filepath.Base(k.path)+".tmp*"+filepath.Ext(k.path))
+	f, err := atomicfile.Create(k.path)
 	if err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", k.path, atomicfile.UnwrapPath(err))
+		return err
 	}
-	k.tmp = f.Name()
+	k.tmpFile, k.tmp = f, f.Name()
 	f.Close()
 	k.io, err = astiav.OpenIOContext(k.tmp, astiav.NewIOContextFlags(astiav.IOContextFlagWrite))
 	if err != nil {
@@ -206,8 +207,8 @@ func (k *Sink) Commit() error {
 		return k.writeErr(err)
 	}
 	k.io = nil
-	if err := os.Rename(k.tmp, k.path); err != nil {
-		return fmt.Errorf("%s: cannot write output: %w", k.path, atomicfile.UnwrapPath(err))
+	if err := k.tmpFile.Commit(); err != nil {
+		return err
 	}
 	k.tmp = ""
 	return nil

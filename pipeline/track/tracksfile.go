@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/ftbench/ftbench/internal/atomicfile"
 	"github.com/ftbench/ftbench/pipeline/geom"
@@ -36,7 +35,7 @@ type TracksFile struct {
 // six-hour video's tracks never sit in memory at once.
 type Writer struct {
 	path string
-	f    *os.File
+	f    *atomicfile.Temp
 	w    *bufio.Writer
 	n    int
 }
@@ -44,9 +43,9 @@ type Writer struct {
 // NewWriter starts tracks.json at path for a w x h video at fps frames per
 // second read from input.
 func NewWriter(path, input string, w, h int, fps float64) (*Writer, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot write tracks: %w", path, atomicfile.UnwrapPath(err))
+		return nil, err
 	}
 	t := &Writer{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}
 	head, _ := json.Marshal(TracksFile{Input: input, Width: w, Height: h, FPS: fps})
@@ -86,16 +85,14 @@ func (t *Writer) Commit() error {
 	if err == nil {
 		err = t.f.Sync()
 	}
-	if cerr := t.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(t.f.Name(), t.path)
-	}
 	if err != nil {
-		os.Remove(t.f.Name())
+		t.f.Abort()
 		t.f = nil
 		return fmt.Errorf("%s: cannot write tracks: %w", t.path, atomicfile.UnwrapPath(err))
+	}
+	if err := t.f.Commit(); err != nil {
+		t.f = nil
+		return err
 	}
 	t.f = nil
 	return nil
@@ -104,8 +101,7 @@ func (t *Writer) Commit() error {
 // Abort removes the temporary file; nothing is left at the path.
 func (t *Writer) Abort() {
 	if t.f != nil {
-		t.f.Close()
-		os.Remove(t.f.Name())
+		t.f.Abort()
 		t.f = nil
 	}
 }

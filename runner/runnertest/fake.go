@@ -28,6 +28,7 @@ import (
 //	kill=KEY:VALUE       die by SIGKILL (as the OOM killer does) when KEY is VALUE
 //	hang=KEY:VALUE       start a grandchild, then hang, when KEY is VALUE
 //	nometrics=KEY:VALUE  exit 0 without writing metrics when KEY is VALUE
+//	diskfull=KEY:VALUE   fail writing -o as a full disk does, when KEY is VALUE
 //	cpuchild=SECONDS     start a grandchild that burns SECONDS of CPU time (by
 //	                     its own CPU clock) and wait for it
 //	log=PATH             append "start PID LABEL" to PATH when a run starts
@@ -95,7 +96,7 @@ func child(rules string, args []string) int {
 	}
 	sleep, burn, cpuchild := 0.05, 0.0, ""
 	var logPath string
-	var crash, kill, hang, nometrics bool
+	var crash, kill, hang, nometrics, diskfull bool
 	for _, rule := range strings.Split(rules, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(rule), "=")
 		switch k {
@@ -112,6 +113,8 @@ func child(rules string, args []string) int {
 			hang = hang || matches(v)
 		case "nometrics":
 			nometrics = nometrics || matches(v)
+		case "diskfull":
+			diskfull = diskfull || matches(v)
 		case "cpuchild":
 			cpuchild = v
 		case "log":
@@ -127,6 +130,9 @@ func child(rules string, args []string) int {
 	}
 	start := time.Now()
 	switch {
+	case diskfull:
+		fmt.Fprintf(os.Stderr, "ftbench run: %s: cannot write: no space left on device\n", *out)
+		return 1
 	case crash:
 		fmt.Fprintln(os.Stderr, "decoding frame 12")
 		fmt.Fprintln(os.Stderr, "fake pipeline: boom: detector exploded")
