@@ -12,6 +12,7 @@ import (
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/stats"
 	"github.com/ftbench/ftbench/sweeps"
+	"github.com/ftbench/ftbench/tune"
 )
 
 // Defaults of Options.
@@ -38,7 +39,7 @@ type Options struct {
 	// public copy at DefaultEChartsURL).
 	Script Script
 	// Searches are the sweep's search histories, for the search chart.
-	Searches []SearchHistory
+	Searches []tune.History
 }
 
 // statsOptions returns the levels the statistics are computed at.

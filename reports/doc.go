@@ -6,5 +6,6 @@
 // The work flows one way, as in benchstat: Analyze computes every statistic
 // once into a Report (summaries, comparisons, the choice of best config);
 // WriteHTML, WriteMarkdown, BestTOML and WriteOutcome only format a Report.
-// WriteAll does all of it into a sweep's output folder.
+// Generate does all of it, from the results files to the files written, for
+// `ftbench report` and at the end of a sweep.
 package reports

@@ -16,6 +16,7 @@ import (
 	"github.com/ftbench/ftbench/pipeline/metrics"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/sweeps"
+	"github.com/ftbench/ftbench/tune"
 )
 
 // Payloads that would run script if any were written unescaped, in the
@@ -318,9 +319,9 @@ func TestSearchChart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "search-coordinate.json"), []byte(hist), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ReadSearches(dir)
-	if err != nil || len(h) != 1 || len(h[0].History) != 3 || h[0].History[1].Best != 450 {
-		t.Fatalf("ReadSearches = %+v, %v", h, err)
+	h, err := tune.ReadHistories(dir)
+	if err != nil || len(h) != 1 || len(h[0].Steps) != 3 || h[0].Steps[1].Best != 450 {
+		t.Fatalf("ReadHistories = %+v, %v", h, err)
 	}
 	r := &Report{Opts: Options{Searches: h}}
 	blocks, err := r.searchChart()
@@ -333,7 +334,7 @@ func TestSearchChart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "search-bad.json"), []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadSearches(dir); err == nil || !strings.Contains(err.Error(), "search-bad.json") {
+	if _, err := tune.ReadHistories(dir); err == nil || !strings.Contains(err.Error(), "search-bad.json") {
 		t.Errorf("a torn history file: %v", err)
 	}
 }

@@ -1,55 +1,13 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"sort"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
 )
-
-// SearchHistory is how one search strategy went: the best feasible
-// objective found against the runs spent (DIR/search-STRATEGY.json, written
-// by a sweep with a [search] table).
-type SearchHistory struct {
-	Strategy string       `json:"strategy"`
-	Seed     int64        `json:"seed"`
-	GridRuns int          `json:"grid_runs"`
-	History  []SearchStep `json:"history"`
-}
-
-// SearchStep is one evaluation of a search.
-type SearchStep struct {
-	Runs int     `json:"runs"`
-	Best float64 `json:"best"`
-}
-
-// ReadSearches reads every search-*.json in dir, in name order.
-func ReadSearches(dir string) ([]SearchHistory, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "search-*.json"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(paths)
-	var out []SearchHistory
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		var h SearchHistory
-		if err := json.Unmarshal(data, &h); err != nil {
-			return nil, fmt.Errorf("%s: %v", p, err)
-		}
-		out = append(out, h)
-	}
-	return out, nil
-}
 
 // searchChart plots each search's best-so-far objective against the runs
 // it spent; no chart when the sweep ran no search.
@@ -75,7 +33,7 @@ func (r *Report) searchChart() ([]chartBlock, error) {
 		charts.WithLegendOpts(opts.Legend{Top: "35"}))
 	for _, h := range r.Opts.Searches {
 		var data [][]float64
-		for _, s := range h.History {
+		for _, s := range h.Steps {
 			if math.IsNaN(s.Best) || math.IsInf(s.Best, 0) {
 				continue
 			}

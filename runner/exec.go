@@ -71,12 +71,12 @@ func (r *Runner) command() ([]string, error) {
 	return []string{exe, "run"}, nil
 }
 
-// record.Run executes one run of a trial and returns its result; it never fails,
-// whatever the child does: a failure is a result with a failed status.
-// Canceling ctx kills the child and records the run as interrupted;
-// timeout (0 for none) kills it and records a timeout. Either way the
-// child's whole process group is killed.
-func (r *Runner) Run(ctx context.Context, run record.Run, timeout time.Duration) *record.Result {
+// runTrial executes one run of a trial and returns its result; it never
+// fails, whatever the child does: a failure is a result with a failed
+// status. Canceling ctx kills the child and records the run as
+// interrupted; timeout (0 for none) kills it and records a timeout. Either
+// way the child's whole process group is killed.
+func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Duration) *record.Result {
 	t := run.Trial
 	res := &record.Result{
 		Version:    record.RecordVersion,

@@ -81,16 +81,21 @@ func ReferenceArgs(cfg config.Config, input string, loops, cropW, cropH int, out
 	return append(args, output)
 }
 
-// run runs one run of the plan: the reference workload or a trial.
-func (r *Runner) run(ctx context.Context, run record.Run, timeout time.Duration) *record.Result {
+// Run executes one run of a plan and returns its result: the reference
+// workload's (record.IsReferenceTrial) through RunReference, any other
+// trial's as a pipeline child. It never fails, whatever the child does: a
+// failure is a result with a failed status. Canceling ctx kills the child
+// and records the run as interrupted; timeout (0 for none) kills it and
+// records a timeout. Either way the child's whole process group is killed.
+func (r *Runner) Run(ctx context.Context, run record.Run, timeout time.Duration) *record.Result {
 	if record.IsReferenceTrial(run.Trial) {
 		return r.RunReference(ctx, run, timeout)
 	}
-	return r.Run(ctx, run, timeout)
+	return r.runTrial(ctx, run, timeout)
 }
 
 // RunReference runs the reference workload as its own child process, like
-// record.Run does a trial (process group, sampling, timeout, interruption), and
+// runTrial does a trial (process group, sampling, timeout, interruption), and
 // returns its result: frames/s in Metrics.FPS, from the frames ffmpeg
 // reports and its own real time. A missing ffmpeg is a failed result with
 // an error that says so; it never stops a sweep.

@@ -126,7 +126,7 @@ func TestRunReferenceMissingFFmpeg(t *testing.T) {
 	t.Setenv(FFmpegEnv, filepath.Join(t.TempDir(), "no-ffmpeg"))
 	r := &Runner{Dir: t.TempDir()}
 	tr := record.ReferenceTrial(config.DefaultConfig(), record.Input{Name: "x.mp4", Video: "x.mp4"})
-	res := r.run(context.Background(), record.Run{Trial: &tr, Round: 2, Repetition: 1}, time.Minute)
+	res := r.Run(context.Background(), record.Run{Trial: &tr, Round: 2, Repetition: 1}, time.Minute)
 	if res.Status != record.StatusFailed || !strings.Contains(res.Error, "no such ffmpeg binary") || !record.IsReference(res) || res.Round != 2 {
 		t.Errorf("%s: %q", res.Status, res.Error)
 	}

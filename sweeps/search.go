@@ -3,12 +3,14 @@ package sweeps
 import (
 	"math"
 	"time"
+
+	"github.com/ftbench/ftbench/tune/strategy"
 )
 
 // Search says how a sweep explores its axes: the whole grid, or a search
 // strategy with a budget (the [search] table of a spec).
 type Search struct {
-	// Strategy is "grid", "random", "coordinate" or "halving".
+	// Strategy is one of strategy.Names.
 	Strategy string
 	// Budget: at most BudgetRuns runs (0 = no limit), or BudgetFraction of
 	// the grid's runs when BudgetRuns is 0 (0 = no limit), and at most
@@ -26,11 +28,8 @@ type Search struct {
 	Eta            int     // halving: promotion ratio (0 = 3)
 }
 
-// Strategies a spec may name.
-var searchStrategies = map[string]bool{"grid": true, "random": true, "coordinate": true, "halving": true}
-
 var searchFields = map[string]string{
-	"strategy":        `"grid", "random", "coordinate" or "halving"`,
+	"strategy":        strategy.Describe(),
 	"budget_runs":     "a positive integer",
 	"budget_fraction": "a fraction of the grid's runs in (0, 1]",
 	"budget_time":     `a duration such as "30m"`,
@@ -66,7 +65,7 @@ func (p *parser) search(v any) *Search {
 		p.errf("search", "want a table, got %s", describe(v))
 		return nil
 	}
-	s := &Search{Strategy: "grid", Seed: 1}
+	s := &Search{Strategy: strategy.Grid, Seed: 1}
 	for _, k := range sortedKeys(t) {
 		if _, ok := searchFields[k]; !ok {
 			p.errf("search."+k, "unknown field; [search] has %v", sortedKeys(searchFields))
@@ -84,7 +83,7 @@ func (p *parser) search(v any) *Search {
 	}
 	if v, ok := t["strategy"]; ok {
 		s.Strategy = p.str("search.strategy", v)
-		if !searchStrategies[s.Strategy] {
+		if !strategy.Known(s.Strategy) {
 			p.errf("search.strategy", "%q is not %s", s.Strategy, searchFields["strategy"])
 		}
 	}

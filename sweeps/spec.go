@@ -15,6 +15,7 @@ import (
 
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/tune/strategy"
 )
 
 // Spec is a parsed and validated sweep.
@@ -119,7 +120,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 	p.reference(s, raw)
 	if v, ok := raw["search"]; ok {
 		s.Search = p.search(v)
-		if s.Search != nil && s.Search.Strategy != "grid" && len(s.Axes) == 0 {
+		if s.Search != nil && s.Search.Strategy != strategy.Grid && len(s.Axes) == 0 {
 			p.errf("search.strategy", "a %s search needs [axes] to search", s.Search.Strategy)
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ftbench/ftbench/tune/strategy"
 )
 
 // Axis is one dimension of the space: a config key and its values in
@@ -211,9 +213,9 @@ func DefaultOptions() Options {
 // Note: on this project's 2-core machine, under load, one run's frames/s
 // varies by 10-15%; comparing single runs, coordinate search stopped after
 // a lucky first measurement of its start point (the replay tests show it).
-func DefaultRepeats(strategy string, specRepeats int) int {
-	switch strategy {
-	case "coordinate", "grid":
+func DefaultRepeats(name string, specRepeats int) int {
+	switch name {
+	case strategy.Coordinate, strategy.Grid:
 		return max(specRepeats, 1)
 	}
 	return 1
@@ -227,10 +229,10 @@ type Strategy interface {
 
 // Strategies lists the strategies by name.
 var Strategies = map[string]Strategy{
-	"grid":       Grid{},
-	"random":     Random{},
-	"coordinate": Coordinate{},
-	"halving":    Halving{},
+	strategy.Grid:       Grid{},
+	strategy.Random:     Random{},
+	strategy.Coordinate: Coordinate{},
+	strategy.Halving:    Halving{},
 }
 
 // Lookup returns the named strategy.
@@ -339,11 +341,11 @@ func (t *tracker) finish(err error, reason string) (Result, error) {
 type Grid struct{}
 
 // Name returns "grid".
-func (Grid) Name() string { return "grid" }
+func (Grid) Name() string { return strategy.Grid }
 
 // Search evaluates the whole space (or as much as the budget allows).
 func (Grid) Search(ctx context.Context, s Space, ev Evaluator, g Goal, b Budget, o Options) (Result, error) {
-	t := newTracker(ctx, "grid", s, ev, g, b)
+	t := newTracker(ctx, strategy.Grid, s, ev, g, b)
 	for _, p := range s.All() {
 		if _, err := t.eval(p, o.Repeats); err != nil {
 			return t.finish(err, "")
@@ -357,11 +359,11 @@ func (Grid) Search(ctx context.Context, s Space, ev Evaluator, g Goal, b Budget,
 type Random struct{}
 
 // Name returns "random".
-func (Random) Name() string { return "random" }
+func (Random) Name() string { return strategy.Random }
 
 // Search samples until the budget is spent or every point was tried.
 func (Random) Search(ctx context.Context, s Space, ev Evaluator, g Goal, b Budget, o Options) (Result, error) {
-	t := newTracker(ctx, "random", s, ev, g, b)
+	t := newTracker(ctx, strategy.Random, s, ev, g, b)
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	n := s.Size()
 	if b.Runs > 0 {
@@ -424,11 +426,11 @@ func latinHypercube(s Space, n int, rng *rand.Rand) []Point {
 type Coordinate struct{}
 
 // Name returns "coordinate".
-func (Coordinate) Name() string { return "coordinate" }
+func (Coordinate) Name() string { return strategy.Coordinate }
 
 // Search climbs until no single-axis move helps or the budget is spent.
 func (Coordinate) Search(ctx context.Context, s Space, ev Evaluator, g Goal, b Budget, o Options) (Result, error) {
-	t := newTracker(ctx, "coordinate", s, ev, g, b)
+	t := newTracker(ctx, strategy.Coordinate, s, ev, g, b)
 	cur := slices.Clone(o.Start)
 	if len(cur) != len(s.Axes) {
 		cur = make(Point, len(s.Axes))
@@ -514,11 +516,11 @@ func halvingCost(n, r0, eta, maxRepeats int) int {
 type Halving struct{}
 
 // Name returns "halving".
-func (Halving) Name() string { return "halving" }
+func (Halving) Name() string { return strategy.Halving }
 
 // Search runs the rungs.
 func (Halving) Search(ctx context.Context, s Space, ev Evaluator, g Goal, b Budget, o Options) (Result, error) {
-	t := newTracker(ctx, "halving", s, ev, g, b)
+	t := newTracker(ctx, strategy.Halving, s, ev, g, b)
 	eta := max(o.Eta, 2)
 	r0 := max(o.Repeats, 1)
 	n := o.Initial

@@ -4,17 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ftbench/ftbench/gate"
 	"github.com/ftbench/ftbench/runner"
 )
-
-func init() {
-	register("baseline", "keep baselines for the gate, one per machine", baselineCmd)
-}
 
 const baselineUsage = `usage: ftbench baseline save DIR --from RESULTS.jsonl|SWEEPDIR
        ftbench baseline show DIR
@@ -59,11 +53,7 @@ func baselineCmd(stdout, stderr io.Writer, args []string) error {
 	if *from == "" {
 		return withCode(exitUsage, errors.New("save wants --from RESULTS.jsonl or a sweep folder"))
 	}
-	file, err := gateResultsFile(*from)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	rs, err := gateRead(file, stderr)
+	file, rs, err := gate.ReadResults(*from, warnSkipped("gate", stderr))
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -85,22 +75,7 @@ func baselineShow(stdout io.Writer, dir string) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	// This machine, as a sweep here would fingerprint it.
-	var gpu runner.GPUSampler
-	if g, err := runner.OpenNVML(nil); err == nil {
-		gpu = g
-		defer g.Close()
-	}
-	env := runner.Fingerprint(runner.Proc{}, gpu, "")
-	here := gate.MachineOf(&env)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "baseline\tmachine\tsweeps\truns\treference runs\tsaved\t")
-	for _, b := range list {
-		mark := ""
-		if b.Machine.Key() == here.Key() {
-			mark = "<- this machine"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", b.Dir, b.Machine, strings.Join(b.Sweeps, ","), b.Counted, b.References, b.Saved.Format("2006-01-02 15:04"), mark)
-	}
-	return tw.Flush()
+	_, env, closeGPU := runner.OpenSampler(0, "") // this machine, as a sweep here records it
+	defer closeGPU()
+	return gate.WriteBaselines(stdout, list, gate.MachineOf(&env))
 }

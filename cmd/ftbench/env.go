@@ -8,10 +8,6 @@ import (
 	"github.com/ftbench/ftbench/runner"
 )
 
-func init() {
-	register("env", "print this machine's and this build's environment fingerprint as JSON", envCmd)
-}
-
 const envUsage = `usage: ftbench env [--no-gpu]
 
 Prints the environment fingerprint every result record carries (host, CPU,
@@ -38,19 +34,12 @@ func envCmd(stdout, stderr io.Writer, args []string) error {
 		fs.Usage()
 		return withCode(exitUsage, fmt.Errorf("unexpected argument %q", pos[0]))
 	}
-	// Note: NVML is opened as the sweep opens it, so env.json describes the
-	// GPUs exactly as the sweep's records will.
-	var gpu runner.GPUSampler
-	why := "no GPU: turned off (--no-gpu)"
-	if !*noGPU {
-		if g, err := runner.OpenNVML(nil); err != nil {
-			why = err.Error()
-		} else {
-			gpu = g
-			defer g.Close()
-		}
+	off := ""
+	if *noGPU {
+		off = "no GPU: turned off (--no-gpu)"
 	}
-	env := runner.Fingerprint(runner.Proc{}, gpu, why)
+	_, env, closeGPU := runner.OpenSampler(0, off)
+	defer closeGPU()
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(env)

@@ -9,10 +9,6 @@ import (
 	"github.com/ftbench/ftbench/gate"
 )
 
-func init() {
-	register("export", "print results in another format (Go benchmark lines for benchstat)", exportCmd)
-}
-
 const exportUsage = `usage: ftbench export --format gobench RESULTS.jsonl|DIR...
 
 Prints every counted run that ended ok as a Go benchmark line, so that
@@ -51,11 +47,7 @@ func exportCmd(stdout, stderr io.Writer, args []string) error {
 	}
 	w := bufio.NewWriter(stdout)
 	for _, path := range files {
-		file, err := gateResultsFile(path)
-		if err != nil {
-			return withCode(exitUsage, err)
-		}
-		rs, err := gateRead(file, stderr)
+		file, rs, err := gate.ReadResults(path, warnSkipped("gate", stderr))
 		if err != nil {
 			return withCode(exitUsage, err)
 		}

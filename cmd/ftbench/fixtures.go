@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,11 +8,8 @@ import (
 
 	"github.com/ftbench/ftbench/fixtures"
 	"github.com/ftbench/ftbench/fixtures/catalog"
+	"github.com/ftbench/ftbench/internal/atomicfile"
 )
-
-func init() {
-	register("fixtures", "generate test videos with exact ground truth", fixturesCmd)
-}
 
 const fixturesUsage = `usage: ftbench fixtures [--out DIR] [--only NAME,...] [--long]
 
@@ -37,67 +32,30 @@ flags:
 `
 
 func fixturesCmd(stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("fixtures", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, fixturesUsage, strings.Join(catalog.Names(), ", "))
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("fixtures", fmt.Sprintf(fixturesUsage, strings.Join(catalog.Names(), ", ")), stderr)
 	out := fs.String("out", "fixtures/out", "output `directory`")
 	only := fs.String("only", "", "comma-separated clip `names` to generate (default: all short clips)")
 	long := fs.Bool("long", false, "also generate the long clips")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return withCode(exitOK, errSilent)
-		}
-		return withCode(exitUsage, errSilent)
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return withCode(exitUsage, fmt.Errorf("unexpected argument %q (clips are chosen with --only)", fs.Arg(0)))
 	}
 
-	var specs []catalog.Spec
-	if *only != "" {
-		var names []string
-		for _, n := range strings.Split(*only, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				names = append(names, n)
-			}
-		}
-		var err error
-		if specs, err = catalog.Select(names); err != nil {
-			return withCode(exitUsage, fmt.Errorf("--only: %w", err))
-		}
-	} else {
-		for _, s := range catalog.Standard() {
-			if !s.Long || *long {
-				specs = append(specs, s)
-			}
-		}
+	specs, err := catalog.Choose(*only, *long)
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("--only: %w", err))
 	}
-
 	if err := os.MkdirAll(*out, 0o755); err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return withCode(exitUsage, fmt.Errorf("--out %s: cannot create directory: %v", *out, err))
+		return withCode(exitUsage, fmt.Errorf("--out %s: cannot create directory: %v", *out, atomicfile.UnwrapPath(err)))
 	}
-	for _, s := range specs {
-		clip, err := fixtures.Generate(s, *out)
-		if err != nil {
-			return err
-		}
-		st, err := os.Stat(clip.Video)
-		if err != nil {
-			return err
-		}
-		note := ""
-		if clip.Reused {
-			note = "  (up to date)"
-		}
-		fmt.Fprintf(stdout, "%s  %d frames  %dx%d  %d bytes%s\n", clip.Video, s.Frames, s.Width, s.Height, st.Size(), note)
-	}
-	return nil
+	return fixtures.GenerateAll(stdout, specs, *out)
+}
+
+// generateFixture makes a sweep's fixture input (sweeprun.Generator).
+func generateFixture(fx catalog.Spec, dir string) (video, groundTruth string, err error) {
+	clip, err := fixtures.Generate(fx, dir)
+	return clip.Video, clip.GroundTruth, err
 }

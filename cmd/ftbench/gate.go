@@ -5,18 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ftbench/ftbench/gate"
-	"github.com/ftbench/ftbench/record"
 )
-
-func init() {
-	register("gate", "compare a sweep's results with a baseline's and fail on a regression", gateCmd)
-}
 
 const gateUsage = `usage: ftbench gate --baseline BASE --candidate NEW [--rules gate.toml]
                     [--normalize none|reference|reference-round] [--match id|label]
@@ -95,10 +87,7 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 		fl.Usage()
 		return withCode(exitUsage, errors.New("want --baseline and --candidate"))
 	}
-	writers := map[string]func(io.Writer, *gate.Report) error{
-		"text": gate.WriteText, "markdown": gate.WriteMarkdown, "junit": gate.WriteJUnit,
-	}
-	write, ok := writers[*format]
+	write, ok := gate.Formats[*format]
 	if !ok {
 		return withCode(exitUsage, fmt.Errorf("--format %q: want text, markdown or junit", *format))
 	}
@@ -122,139 +111,25 @@ func gateCmd(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 
-	candFile, err := gateResultsFile(*candPath)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	cand, err := gateRead(candFile, stderr)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	baseFile, note, err := gateBaselineFile(*basePath, cand, &cfg, normGiven)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	if note != "" {
-		fmt.Fprintf(stderr, "ftbench gate: %s\n", note)
-	}
-	base, err := gateRead(baseFile, stderr)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	rep, err := gate.Evaluate(gate.Side{Name: baseFile, Results: base}, gate.Side{Name: candFile, Results: cand}, rules, cfg)
+	rep, err := gate.Judge(gate.Request{Baseline: *basePath, Candidate: *candPath, Rules: rules, Config: cfg, NormalizeAsked: normGiven,
+		Warn: warnSkipped("gate", stderr), Note: func(s string) { fmt.Fprintf(stderr, "ftbench gate: %s\n", s) }})
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
 	if err := write(stdout, rep); err != nil {
 		return withCode(exitUsage, err)
 	}
-	if *junitPath != "" {
-		if err := gateWriteFile(*junitPath, false, rep, gate.WriteJUnit); err != nil {
-			return withCode(exitUsage, err)
-		}
+	if err := gate.WriteFile(*junitPath, false, rep, gate.WriteJUnit); err != nil {
+		return withCode(exitUsage, err)
 	}
-	if *mdPath != "" {
-		if err := gateWriteFile(*mdPath, true, rep, gate.WriteMarkdown); err != nil {
-			return withCode(exitUsage, err)
-		}
+	if err := gate.WriteFile(*mdPath, true, rep, gate.WriteMarkdown); err != nil {
+		return withCode(exitUsage, err)
 	}
-	pass, inconclusive, fail := rep.Counts()
-	switch rep.Verdict {
-	case gate.Fail:
-		return withCode(exitFailure, fmt.Errorf("fail: %d failing checks or runs (%d inconclusive, %d passing)", fail, inconclusive, pass))
-	case gate.Inconclusive:
-		return withCode(exitInconclusive, fmt.Errorf("inconclusive: %d checks could not be decided (%d passing); the output says how many runs would settle them", inconclusive, pass))
-	}
-	return nil
+	return withCode(rep.Verdict.ExitCode(), rep.Err())
 }
 
-// gateResultsFile resolves a results file or a sweep folder.
-func gateResultsFile(path string) (string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	if st.IsDir() {
-		return filepath.Join(path, record.ResultsFile), nil
-	}
-	return path, nil
-}
-
-// gateBaselineFile resolves --baseline: a results file, a sweep folder, or
-// a folder of baselines, from which it picks the one recorded on the
-// candidate's machine, or else (normalising, which it turns on unless
-// --normalize was given) the newest. note says which it took when it had to
-// choose.
-func gateBaselineFile(path string, cand []*record.Result, cfg *gate.Config, normGiven bool) (file, note string, err error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", "", err
-	}
-	if !st.IsDir() {
-		return path, "", nil
-	}
-	if _, err := os.Stat(filepath.Join(path, record.ResultsFile)); err == nil {
-		return filepath.Join(path, record.ResultsFile), "", nil
-	}
-	list, err := gate.ListBaselines(path)
-	if err != nil {
-		return "", "", err
-	}
-	machines := map[string]gate.Machine{}
-	for _, r := range cand {
-		if r.Status == record.StatusOK {
-			m := gate.MachineOf(r.Env)
-			machines[m.Key()] = m
-		}
-	}
-	var m gate.Machine // zero when the candidate ran on several machines
-	if len(machines) == 1 {
-		for _, mm := range machines {
-			m = mm
-		}
-	}
-	b, exact, ok := gate.PickBaseline(list, m)
-	switch {
-	case ok && exact && len(machines) == 1:
-		return b.ResultsPath(), fmt.Sprintf("baseline %s, recorded on the candidate's machine (%s) on %s", b.Dir, m, b.Saved.Format("2006-01-02")), nil
-	case !ok:
-		return "", "", fmt.Errorf("%s: no baseline matches the candidate's machine (%s), and none has reference runs to normalise by", path, m)
-	}
-	if cfg.Normalize == gate.NormalizeNone {
-		if normGiven {
-			return "", "", fmt.Errorf("%s: no baseline was recorded on the candidate's machine (%s), and --normalize none forbids comparing with another machine's", path, m)
-		}
-		cfg.Normalize = gate.NormalizeReference
-	}
-	return b.ResultsPath(), fmt.Sprintf("no baseline in %s was recorded on the candidate's machine (%s); comparing with %s (%s), normalised by the reference workload", path, m, b.Dir, b.Machine), nil
-}
-
-// gateRead reads a results file, warning about malformed lines.
-func gateRead(path string, stderr io.Writer) ([]*record.Result, error) {
-	rs, warns, err := record.ReadResults(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: no such results file", path)
-	}
-	for _, w := range warns {
-		fmt.Fprintf(stderr, "ftbench gate: warning: %v (skipped)\n", w)
-	}
-	return rs, err
-}
-
-// gateWriteFile writes one rendering of the report to a file, appending
-// when asked (a CI job summary collects several steps' output).
-func gateWriteFile(path string, appendTo bool, rep *gate.Report, write func(io.Writer, *gate.Report) error) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendTo {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := write(f, rep); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
+// warnSkipped returns a function that warns, as command name, of a
+// malformed record it skipped.
+func warnSkipped(name string, stderr io.Writer) func(error) {
+	return func(err error) { fmt.Fprintf(stderr, "ftbench %s: warning: %v (skipped)\n", name, err) }
 }

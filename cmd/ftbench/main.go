@@ -4,18 +4,22 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
+
+	"github.com/ftbench/ftbench/gate"
 )
 
 // Exit codes, documented in README.md.
 const (
 	exitOK           = 0
-	exitFailure      = 1 // a run failed, or the gate found a regression
-	exitUsage        = 2 // bad flags, bad input files, tool errors
-	exitInconclusive = 3 // the gate could not decide
+	exitFailure      = 1                     // a run failed, or the gate found a regression
+	exitUsage        = 2                     // bad flags, bad input files, tool errors
+	exitInconclusive = gate.ExitInconclusive // the gate could not decide
 )
 
 // exitError carries an exit code through the error chain.
@@ -43,20 +47,22 @@ type command struct {
 	short string
 }
 
-var commands = map[string]command{}
-
-func register(name, short string, run func(stdout, stderr io.Writer, args []string) error) {
-	commands[name] = command{run: run, short: short}
+var commands = map[string]command{
+	"baseline": {baselineCmd, "keep baselines for the gate, one per machine"},
+	"env":      {envCmd, "print this machine's and this build's environment fingerprint as JSON"},
+	"export":   {exportCmd, "print results in another format (Go benchmark lines for benchstat)"},
+	"fixtures": {fixturesCmd, "generate test videos with exact ground truth"},
+	"gate":     {gateCmd, "compare a sweep's results with a baseline's and fail on a regression"},
+	"merge":    {mergeCmd, "join the output folders of a sweep's shards"},
+	"report":   {reportCmd, "write the HTML report, summary.md and best.toml of a sweep's results"},
+	"run":      {runCmd, "run the face-tracking pipeline on one video"},
+	"sweep":    {sweepCmd, "run a declarative sweep of pipeline configs and record every run"},
+	"tune":     {tuneCmd, "compare search strategies on recorded results (tune replay)"},
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: ftbench <command> [arguments]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].short)
 	}
 	fmt.Fprintln(w, "\nRun `ftbench <command> -h` for a command's flags.")
@@ -94,4 +100,42 @@ func run(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "ftbench %s: %v\n", args[0], err)
 	}
 	return code
+}
+
+// newFlagSet returns a command's flag set: errors and -h print usage and
+// then the flags' defaults on stderr.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	return fs
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments, as users type `ftbench run in.mp4 -o out.mp4`.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, flagError(err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// flagError returns the error of a failed parse, which the flag package
+// has already reported: exit 0 after -h, else a usage error.
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return withCode(exitOK, errSilent)
+	}
+	return withCode(exitUsage, errSilent)
 }

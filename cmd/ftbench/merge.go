@@ -7,13 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/ftbench/ftbench/record"
-	"github.com/ftbench/ftbench/runner"
-	"github.com/ftbench/ftbench/sweeps"
+	"github.com/ftbench/ftbench/sweeprun"
 )
-
-func init() {
-	register("merge", "join the output folders of a sweep's shards", mergeCmd)
-}
 
 const mergeUsage = `usage: ftbench merge DIR... --out DIR
 
@@ -56,27 +51,8 @@ func mergeCmd(stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stdout, " (%d duplicates written once)", sum.Duplicates)
 	}
 	fmt.Fprintln(stdout)
-	mergeCheckComplete(stdout, *out)
+	if line := sweeprun.Completeness(*out); line != "" {
+		fmt.Fprintln(stdout, line)
+	}
 	return nil
-}
-
-// mergeCheckComplete says which runs of the sweep the merged folder still
-// lacks, when the spec can be read on this machine.
-func mergeCheckComplete(w io.Writer, dir string) {
-	spec, err := sweeps.Load(filepath.Join(dir, record.SpecFile))
-	if err != nil {
-		// Note: a spec whose inputs live only on the shards' machines does
-		// not validate here; completeness is then left unsaid.
-		return
-	}
-	results, _, err := record.ReadResults(filepath.Join(dir, record.ResultsFile))
-	if err != nil {
-		return
-	}
-	missing := runner.Pending(spec.Plan(), runner.DoneRuns(results))
-	if len(missing) == 0 {
-		fmt.Fprintf(w, "complete: every run of sweep %s is recorded\n", spec.Name)
-		return
-	}
-	fmt.Fprintf(w, "incomplete: %d of %d runs of sweep %s are not recorded (unfinished shards?)\n", len(missing), len(spec.Plan().Runs()), spec.Name)
 }

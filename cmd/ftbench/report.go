@@ -1,24 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
-	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
-	"github.com/ftbench/ftbench/sweeps"
 )
-
-func init() {
-	register("report", "write the HTML report, summary.md and best.toml of a sweep's results", reportCmd)
-}
 
 const reportUsage = `usage: ftbench report RESULTS.jsonl|DIR... [-o report.html] [--md summary.md] [--best best.toml]
                       [--spec spec.toml|none] [--assets DIR] [--inline]
@@ -72,83 +60,14 @@ func reportCmd(stdout, stderr io.Writer, args []string) error {
 	if !(*alpha > 0 && *alpha < 1) {
 		return withCode(exitUsage, fmt.Errorf("--alpha %g: want a level in (0, 1)", *alpha))
 	}
-	files := make([]string, len(pos))
-	for i, p := range pos {
-		files[i] = p
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			files[i] = filepath.Join(p, record.ResultsFile)
-		}
-	}
-	dir := filepath.Dir(files[0])
-	def := func(flagValue *string, name string) string {
-		switch *flagValue {
-		case "":
-			return filepath.Join(dir, name)
-		case "none":
-			return ""
-		}
-		return *flagValue
-	}
-	paths := reports.Paths{HTML: def(htmlPath, reports.HTMLFile), Markdown: def(mdPath, reports.MarkdownFile), Best: def(bestPath, reports.BestFile)}
-
-	results, err := reportRead(files, stderr)
+	r, err := reports.Generate(reports.Request{
+		Results: pos, SpecPath: *specPath, HTML: *htmlPath, Markdown: *mdPath, Best: *bestPath,
+		Alpha: *alpha, Assets: *assets, Inline: *inline, Stdout: stdout, Stderr: stderr, Warn: warnSkipped("report", stderr),
+		Note: func(s string) { fmt.Fprintf(stderr, "ftbench report: note: %s\n", s) },
+	})
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	spec, err := reportSpec(*specPath, dir, stderr)
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	opts := reports.Options{Alpha: *alpha, Files: files}
-	// Search histories beside the results feed the report's search chart.
-	for _, f := range files {
-		h, err := reports.ReadSearches(filepath.Dir(f))
-		if err != nil {
-			return withCode(exitUsage, err)
-		}
-		opts.Searches = append(opts.Searches, h...)
-	}
-	if *assets != "" || *inline {
-		js, err := reports.FindECharts(*assets)
-		if err != nil {
-			return withCode(exitUsage, err)
-		}
-		htmlDir := dir
-		if paths.HTML != "" && paths.HTML != "-" {
-			htmlDir = filepath.Dir(paths.HTML)
-		}
-		if opts.Script, err = reports.LocalScript(js, htmlDir, *inline); err != nil {
-			return withCode(exitUsage, err)
-		}
-	}
-
-	// The calibration runs (reference:ffmpeg) are the gate's, not a trial.
-	results = slices.DeleteFunc(results, record.IsReference)
-	r := reports.Analyze(results, spec, opts)
-	// "-" writes to stdout, after the files.
-	var toStdout []func(io.Writer, *reports.Report) error
-	for _, p := range []struct {
-		path   *string
-		render func(io.Writer, *reports.Report) error
-	}{{&paths.HTML, reports.WriteHTML}, {&paths.Markdown, reports.WriteMarkdown}, {&paths.Best, writeBest}} {
-		if *p.path == "-" {
-			toStdout = append(toStdout, p.render)
-			*p.path = ""
-		}
-	}
-	if err := reports.Write(r, paths); err != nil {
-		return withCode(exitUsage, err)
-	}
-	for _, render := range toStdout {
-		if err := render(stdout, r); err != nil && !errors.Is(err, reports.ErrNoFeasible) {
-			return withCode(exitUsage, err)
-		}
-	}
-	out := stdout
-	if len(toStdout) > 0 {
-		out = stderr // keep stdout for the file written there
-	}
-	reports.WriteOutcome(out, r, paths)
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "ftbench report: warning: %s\n", w)
 	}
@@ -156,58 +75,4 @@ func reportCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitFailure, errSilent)
 	}
 	return nil
-}
-
-// writeBest writes best.toml to w.
-func writeBest(w io.Writer, r *reports.Report) error {
-	data, err := reports.BestTOML(r)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
-}
-
-// reportRead reads every results file, warning about malformed lines.
-func reportRead(files []string, stderr io.Writer) ([]*record.Result, error) {
-	var all []*record.Result
-	for _, f := range files {
-		rs, warns, err := record.ReadResults(f)
-		for _, w := range warns {
-			fmt.Fprintf(stderr, "ftbench report: warning: %v (skipped)\n", w)
-		}
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("%s: no such results file", f)
-			}
-			return nil, err
-		}
-		all = append(all, rs...)
-	}
-	return all, nil
-}
-
-// reportSpec loads the spec: the one named, or spec.toml in dir when
-// there is one.
-func reportSpec(path, dir string, stderr io.Writer) (*sweeps.Spec, error) {
-	switch path {
-	case "none":
-		return nil, nil
-	case "":
-		path = filepath.Join(dir, record.SpecFile)
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(stderr, "ftbench report: note: no %s; using the default objective (maximize fps) and no constraints (--spec names a spec)\n", path)
-			return nil, nil
-		}
-	}
-	spec, err := sweeps.Load(path)
-	if err != nil {
-		var b bytes.Buffer
-		fmt.Fprintf(&b, "%v", err)
-		if strings.Contains(b.String(), "input") {
-			b.WriteString("\n(the report needs the spec's objective and constraints; --spec none reports without them)")
-		}
-		return nil, errors.New(b.String())
-	}
-	return spec, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,16 +11,12 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/ftbench/ftbench/internal/atomicfile"
+	"github.com/ftbench/ftbench/internal/progress"
 	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
 )
-
-func init() {
-	register("run", "run the face-tracking pipeline on one video", runCmd)
-}
 
 const runUsage = `usage: ftbench run INPUT [-o OUT.mp4] [--config FILE.toml] [--tracks tracks.json]
                    [--metrics metrics.json] [--gt GROUNDTRUTH] [--cascade PATH]
@@ -81,17 +76,13 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		stem := strings.TrimSuffix(filepath.Base(input), filepath.Ext(input))
 		*out = stem + "_reframed.mp4"
 	}
-	for _, p := range []string{*metricsPath, *tracks} {
-		if p != "" && sameFile(p, input) {
+	for _, p := range []string{*metricsPath, *tracks, *out} {
+		if p != "" && atomicfile.SameFile(p, input) {
 			return fmt.Errorf("%s: refusing to overwrite the input", p)
 		}
 	}
-	if sameFile(*out, input) {
-		return fmt.Errorf("%s: refusing to overwrite the input", *out)
-	}
-	// Check the metrics folder before spending minutes on the run.
 	if *metricsPath != "" {
-		if err := checkWritableDir(*metricsPath); err != nil {
+		if err := atomicfile.CheckWritable(*metricsPath); err != nil {
 			return err
 		}
 	}
@@ -102,12 +93,15 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opt := pipeline.Options{Input: input, Output: *out, Config: cfg, GroundTruth: *gt, TracksPath: *tracks}
-	bar := newProgressBar(stderr, *quiet)
+	var bar *progress.Bar
+	if !*quiet {
+		bar = progress.New(stderr)
+	}
 	if bar != nil {
-		opt.Progress = bar.update
+		opt.Progress = bar.Frames
 	}
 	m, err := pipeline.Run(ctx, opt)
-	bar.done()
+	bar.Clear()
 	if err != nil {
 		return withCode(exitFailure, err)
 	}
@@ -120,115 +114,6 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 			return withCode(exitFailure, err)
 		}
 	}
-	fmt.Fprintf(stdout, "%s: %d frames in %.2fs (%.1f frames/s), crop %dx%d, %d tracks -> %s\n",
-		input, m.Frames, m.WallSeconds, m.FPS, m.CropWidth, m.CropHeight, m.Tracks, *out)
-	if m.Quality != nil {
-		fmt.Fprintf(stdout, "quality: hit_rate %.3f, recall %.3f, precision %.3f over %d ground-truth frames\n",
-			m.Quality.HitRate, m.Quality.Recall, m.Quality.Precision, m.Quality.GTFrames)
-	}
+	fmt.Fprintln(stdout, m.Summary(input, *out))
 	return nil
-}
-
-// newFlagSet returns a command's flag set: errors and -h print usage and
-// then the flags' defaults on stderr.
-func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	return fs
-}
-
-// parseInterspersed parses flags that may come before or after positional
-// arguments, as users type `ftbench run in.mp4 -o out.mp4`.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, errHelp
-			}
-			return nil, withCode(exitUsage, errSilent)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
-// errHelp is returned when the user asked for a command's help.
-var errHelp = withCode(exitOK, errSilent)
-
-func sameFile(a, b string) bool {
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
-}
-
-func checkWritableDir(path string) error {
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("%s: output folder %s: %w", path, dir, errors.Unwrap(err))
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s: %s is not a folder", path, dir)
-	}
-	f, err := os.CreateTemp(dir, ".ftbench-probe*")
-	if err != nil {
-		return fmt.Errorf("%s: output folder %s is not writable", path, dir)
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return nil
-}
-
-// progressBar draws frames done, frames/s and ETA on a terminal.
-type progressBar struct {
-	w     io.Writer
-	start time.Time
-	drawn bool
-}
-
-// newProgressBar returns nil when w is not a terminal or quiet is set.
-func newProgressBar(w io.Writer, quiet bool) *progressBar {
-	if quiet {
-		return nil
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return &progressBar{w: w, start: time.Now()}
-}
-
-func (p *progressBar) update(done, total int, fps float64) {
-	const width = 30
-	line := fmt.Sprintf("%6d frames  %6.1f frames/s", done, fps)
-	if total > 0 {
-		frac := min(float64(done)/float64(total), 1)
-		n := int(frac * width)
-		eta := "?"
-		if fps > 0 {
-			eta = (time.Duration(float64(total-done) / fps * float64(time.Second))).Round(time.Second).String()
-		}
-		line = fmt.Sprintf("[%s%s] %d/%d  %.1f frames/s  ETA %s", strings.Repeat("=", n), strings.Repeat(" ", width-n), done, total, fps, eta)
-	}
-	fmt.Fprintf(p.w, "\r\033[K%s", line)
-	p.drawn = true
-}
-
-func (p *progressBar) done() {
-	if p != nil && p.drawn {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }
