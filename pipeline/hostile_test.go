@@ -15,6 +15,7 @@ import (
 	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/pipeline/track"
 )
 
 // hostileTimeout bounds one hostile run; a run that takes longer is a hang.
@@ -120,7 +121,7 @@ func runHostile(t *testing.T, input string, want hostileOutcome) {
 	if r.m.Frames != in || out != in {
 		t.Errorf("input has %d decodable frames; the run counted %d and wrote %d", in, r.m.Frames, out)
 	}
-	tf, err := pipeline.ReadTracks(opt.TracksPath)
+	tf, err := track.ReadTracks(opt.TracksPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,3 +27,33 @@ func addWorker(m *metrics.Metrics, w metrics.WorkerMetrics) {
 		m.DecodeHWAccel = "mixed"
 	}
 }
+
+// addStages adds a pass's stage and queue times to the run's.
+func addStages(m *metrics.Metrics, stages, waits map[string]float64) {
+	for k, v := range stages {
+		m.Stages[k] += v
+	}
+	for k, v := range waits {
+		m.Waits[k] += v
+	}
+}
+
+// mergeBatchPlans folds a segment worker's batch plan into the run's: the
+// first worker's sizing, the smallest batch any worker chose and ended
+// with, and every worker's shrinks.
+func mergeBatchPlans(run, w *metrics.BatchPlan) *metrics.BatchPlan {
+	if w == nil {
+		return run
+	}
+	if run == nil {
+		c := *w
+		c.Shrinks = append([]metrics.BatchShrink(nil), w.Shrinks...)
+		return &c
+	}
+	if w.Chosen < run.Chosen {
+		run.Chosen, run.LimitedBy = w.Chosen, w.LimitedBy
+	}
+	run.Final = min(run.Final, w.Final)
+	run.Shrinks = append(run.Shrinks, w.Shrinks...)
+	return run
+}

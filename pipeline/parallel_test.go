@@ -19,6 +19,7 @@ import (
 	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/pipeline/track"
 )
 
 // TestMain lets the test binary act as a segment worker, so the parallel
@@ -61,7 +62,7 @@ func testClip(t *testing.T, name string) fixtures.Clip {
 
 type runResult struct {
 	m      *metrics.Metrics
-	tracks *pipeline.TracksFile
+	tracks *track.TracksFile
 	out    string
 }
 
@@ -76,7 +77,7 @@ func runWith(t *testing.T, clip fixtures.Clip, edit func(*config.Config)) runRes
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf, err := pipeline.ReadTracks(opt.TracksPath)
+	tf, err := track.ReadTracks(opt.TracksPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestSegmentWorkersJoinSeamlessly(t *testing.T) {
 // on several streams gives exactly the detections of one stream.
 func TestStreamsDoNotChangeDetections(t *testing.T) {
 	clip := testClip(t, "face_360p")
-	var want []pipeline.FrameRecord
+	var want []track.FrameRecord
 	for _, s := range []int{1, 2, 4} {
 		r := runWith(t, clip, func(c *config.Config) { c.Streams = s; c.Batch = 4 })
 		if want == nil {

@@ -23,7 +23,7 @@ func IsReferenceTrial(t *Trial) bool { return t.Label == ReferenceLabel }
 
 // ReferenceTrial returns the reference workload on an input: the ffmpeg
 // CLI decoding it, cropping the centre at cfg's aspect to the size the
-// pipeline would (pipeline.CropSize), and encoding with cfg's encoder,
+// pipeline would (geom.CropSize), and encoding with cfg's encoder,
 // preset, CRF and thread counts, copying the audio when cfg does.
 //
 // Note: its id hashes only what the ffmpeg command depends on, so it is

@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/ftbench/ftbench/pipeline"
+	"github.com/ftbench/ftbench/pipeline/media"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -18,7 +18,7 @@ func Fingerprint(proc Proc, gpu GPUSampler, noGPU string) record.Env {
 		Arch:       runtime.GOARCH,
 		UsableCPUs: runtime.NumCPU(),
 		GoVersion:  runtime.Version(),
-		FFmpeg:     pipeline.FFmpegVersions(),
+		FFmpeg:     media.FFmpegVersions(),
 	}
 	note := func(err error) {
 		if err != nil {

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/internal/atomicfile"
-	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/geom"
 	"github.com/ftbench/ftbench/pipeline/metrics"
 	"github.com/ftbench/ftbench/record"
 )
@@ -120,7 +120,7 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 	if err != nil {
 		return fail(fmt.Errorf("aspect: %v", err))
 	}
-	cw, ch := pipeline.CropSize(media.width, media.height, aw, ah)
+	cw, ch := geom.CropSize(media.width, media.height, aw, ah)
 	dir := r.RunDir(run)
 	if err := os.RemoveAll(dir); err != nil {
 		return fail(err)

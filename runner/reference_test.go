@@ -10,8 +10,8 @@ import (
 
 	"github.com/ftbench/ftbench/fixtures"
 	"github.com/ftbench/ftbench/fixtures/catalog"
-	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/geom"
 	"github.com/ftbench/ftbench/record"
 )
 
@@ -160,7 +160,7 @@ func TestRunReference(t *testing.T) {
 		t.Fatalf("%s: %s\n%s", res.Status, res.Error, res.StderrTail)
 	}
 	m := res.Metrics
-	cw, ch := pipeline.CropSize(640, 360, 9, 16)
+	cw, ch := geom.CropSize(640, 360, 9, 16)
 	// 3 s looped to 12 s: 4 x 90 frames (ffmpeg may repeat one at a seam).
 	if m.Frames < 358 || m.Frames > 362 || m.CropWidth != cw || m.CropHeight != ch || !m.AudioCopied || m.FPS <= 0 || m.WallSeconds <= 0 || m.PeakRSSBytes <= 0 {
 		t.Errorf("metrics %+v", m)

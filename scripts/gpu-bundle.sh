@@ -6,7 +6,7 @@
 #                             else ftbench without the tag
 #   bundle/bin/ftbench-nocuda.gz  the build without the tag, gzipped, beside
 #                             a cuda build (the fallback)
-#   bundle/pipeline.test      go test -c -tags cuda ./pipeline (the parity
+#   bundle/detect.test        go test -c -tags cuda ./pipeline/detect (the parity
 #                             test; with the cuda build only)
 #   bundle/bin/ffmpeg, ffprobe  the reference workload's CLI
 #   bundle/lib/libx264.so.164 the one shared library they need beyond glibc
@@ -42,7 +42,7 @@ want_cuda=${FTBENCH_BUNDLE_CUDA:-auto}
 max_mib=${FTBENCH_BUNDLE_MAX_MIB:-50}
 ffmpeg_deb_version=7:5.1.9-0+deb12u1
 ffmpeg_upstream=5.1.9
-pigo_version=v1.4.6 # keep equal to go.mod and pipeline/module.go's pigoVersion
+pigo_version=v1.4.6 # keep equal to go.mod and pipeline/detect/module.go's pigoVersion
 jobs=$(nproc 2>/dev/null || echo 2)
 
 log() { printf 'gpu-bundle: %s\n' "$*" >&2; }
@@ -143,20 +143,20 @@ go build "${goflags[@]}" -o "$build/ftbench-nocuda" ./cmd/ftbench 2>"$build/go-b
   { quiet_log "$build/go-build.log" >&2; die "go build failed; see $build/go-build.log"; }
 check_libs "$build/ftbench-nocuda"
 
-rm -f "$build/ftbench-cuda" "$build/pipeline.test"
+rm -f "$build/ftbench-cuda" "$build/detect.test"
 cuda_note="not built"
 if [ "$want_cuda" != 0 ]; then
-  if ! ls pipeline/cuda*.go >/dev/null 2>&1; then
-    cuda_note="not built: no pipeline/cuda*.go in this tree"
+  if ! ls pipeline/detect/cuda*.go >/dev/null 2>&1; then
+    cuda_note="not built: no pipeline/detect/cuda*.go in this tree"
   elif [ ! -f /usr/include/cuda.h ] && [ -z "${CUDA_HOME:-}" ]; then
     cuda_note="not built: no cuda.h (apt-get install -y nvidia-cuda-dev libcuda1, from non-free)"
   else
-    log "building ftbench -tags cuda and pipeline.test"
+    log "building ftbench -tags cuda and detect.test"
     if go build -tags cuda "${goflags[@]}" -o "$build/ftbench-cuda" ./cmd/ftbench 2>"$build/cuda-build.log" &&
-      go test -c -tags cuda "${goflags[@]}" -o "$build/pipeline.test" ./pipeline 2>>"$build/cuda-build.log"; then
-      cuda_note="built: bin/ftbench is the cuda build, pipeline.test runs the parity test"
+      go test -c -tags cuda "${goflags[@]}" -o "$build/detect.test" ./pipeline/detect 2>>"$build/cuda-build.log"; then
+      cuda_note="built: bin/ftbench is the cuda build, detect.test runs the parity test"
     else
-      rm -f "$build/ftbench-cuda" "$build/pipeline.test"
+      rm -f "$build/ftbench-cuda" "$build/detect.test"
       cuda_note="not built: go build -tags cuda failed ($(quiet_log "$build/cuda-build.log" 1)); see $build/cuda-build.log"
     fi
   fi
@@ -175,9 +175,9 @@ mkdir -p "$bundle/bin" "$bundle/lib"
 # driver the cuda build cannot load, and gpu-check.sh unpacks it only then.
 if [ -f "$build/ftbench-cuda" ]; then
   check_libs "$build/ftbench-cuda"
-  check_libs "$build/pipeline.test"
+  check_libs "$build/detect.test"
   cp "$build/ftbench-cuda" "$bundle/bin/ftbench"
-  cp "$build/pipeline.test" "$bundle/pipeline.test"
+  cp "$build/detect.test" "$bundle/detect.test"
   gzip -9 -n -c "$build/ftbench-nocuda" >"$bundle/bin/ftbench-nocuda.gz"
 else
   cp "$build/ftbench-nocuda" "$bundle/bin/ftbench"
@@ -210,7 +210,7 @@ cp "$echarts" "$bundle/echarts/"
 check_libs "$bundle/bin/ffmpeg"
 check_libs "$bundle/bin/ffprobe"
 elves=("$build/ftbench-nocuda" "$bundle/bin/ftbench" "$bundle/bin/ffmpeg" "$bundle/bin/ffprobe" "$bundle"/lib/*.so.*)
-[ -f "$bundle/pipeline.test" ] && elves+=("$bundle/pipeline.test")
+[ -f "$bundle/detect.test" ] && elves+=("$bundle/detect.test")
 glibc=$(objdump -T "${elves[@]}" | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -1)
 
 size_kib=$(du -sk "$bundle" | awk '{print $1}')

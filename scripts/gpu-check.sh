@@ -5,7 +5,7 @@
 #
 #   1. nvidia-smi (when present) and the bundle's manifest, into the log
 #   2. `ftbench env`                         -> env.json
-#   3. the CUDA parity test (bundle/pipeline.test -test.run CUDA)
+#   3. the CUDA parity test (bundle/detect.test -test.run CUDA)
 #                                            -> parity.log
 #   4. `ftbench fixtures`: the one-minute 1080p30 clip
 #   5. `ftbench sweep sweeps/gpu.toml`: processes x streams x batch x hwaccel, with
@@ -154,11 +154,11 @@ main() {
   note "detector $detector: $why"
 
   # --- 3. parity --------------------------------------------------------------
-  if [ -x "$bundle/pipeline.test" ]; then
+  if [ -x "$bundle/detect.test" ]; then
     # Note: a test binary expects to run in its package's folder (testdata/).
-    note "parity (limit 150s): pipeline.test -test.run CUDA -test.v"
+    note "parity (limit 150s): detect.test -test.run CUDA -test.v"
     start=$SECONDS
-    (cd "$root/pipeline" && timeout -k 15 150 "$bundle/pipeline.test" -test.run CUDA -test.v -test.timeout 140s) >"$outdir/parity.log" 2>&1
+    (cd "$root/pipeline/detect" && timeout -k 15 150 "$bundle/detect.test" -test.run CUDA -test.v -test.timeout 140s) >"$outdir/parity.log" 2>&1
     rc=$?
     cat "$outdir/parity.log"
     counts="$(grep -c -- '--- PASS' "$outdir/parity.log") passed, $(grep -c -- '--- SKIP' "$outdir/parity.log") skipped, $(grep -c -- '--- FAIL' "$outdir/parity.log") failed"
@@ -168,7 +168,7 @@ main() {
       record parity failed $((SECONDS - start)) "exit status $rc ($counts); see parity.log"
     fi
   else
-    echo "no cuda build: bundle/pipeline.test is missing (scripts/gpu-bundle.sh builds it when go build -tags cuda works)" | tee "$outdir/parity.log"
+    echo "no cuda build: bundle/detect.test is missing (scripts/gpu-bundle.sh builds it when go build -tags cuda works)" | tee "$outdir/parity.log"
     record parity skipped 0 "no cuda build"
   fi
 

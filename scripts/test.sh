@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test.sh: installs what is missing, then runs every test (vet included).
+# test.sh: installs what is missing, then runs every test (vet included,
+# and vet of the -tags cuda build: scripts/cuda-vet.sh).
 # Tests that need ../shared/data skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,4 +14,6 @@ command -v npm >/dev/null || extra+=(nodejs npm)
 scripts/install-deps.sh "${extra[@]}"
 scripts/fetch-echarts.sh >/dev/null
 go vet ./...
+# The CUDA backend, type-checked against Debian's cuda.h (no GPU needed).
+scripts/cuda-vet.sh
 go test -count=1 -timeout 20m ./... "$@"

@@ -59,7 +59,7 @@ func testTrial(t *testing.T, batch int) record.Trial {
 // children crash and hang.
 func TestSweepGoesOnAfterFailures(t *testing.T) {
 	r := fakeRunner(t, "sleep=0.01;crash=batch:2;hang=batch:3")
-	plan := record.Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 2 * time.Second}
+	plan := record.Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 8 * time.Second}
 	for i, b := range []int{1, 2, 3, 4} {
 		tr := testTrial(t, b)
 		tr.Index = i

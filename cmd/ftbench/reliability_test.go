@@ -18,9 +18,9 @@ import (
 
 	"github.com/ftbench/ftbench/fixtures"
 	"github.com/ftbench/ftbench/fixtures/catalog"
-	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/pipeline/track"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner"
 )
@@ -207,7 +207,7 @@ func testWorkerKilledOnce(t *testing.T, bin string) {
 	if got := ffprobe(t, o.video).frames; got != c.Frames {
 		t.Errorf("output has %d frames, want %d", got, c.Frames)
 	}
-	tf, err := pipeline.ReadTracks(o.tracks)
+	tf, err := track.ReadTracks(o.tracks)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,9 +13,9 @@ import (
 
 	"github.com/ftbench/ftbench/fixtures"
 	"github.com/ftbench/ftbench/fixtures/catalog"
-	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/pipeline/track"
 )
 
 var (
@@ -161,7 +161,7 @@ func TestRunEndToEnd(t *testing.T) {
 			}
 
 			var tr struct {
-				Frames []pipeline.FrameRecord `json:"frames"`
+				Frames []track.FrameRecord `json:"frames"`
 			}
 			readJSON(t, tracks, &tr)
 			if len(tr.Frames) != c.Frames {

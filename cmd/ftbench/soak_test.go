@@ -18,8 +18,8 @@ import (
 
 	"github.com/ftbench/ftbench/fixtures"
 	"github.com/ftbench/ftbench/fixtures/catalog"
-	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/pipeline/track"
 )
 
 // soakBase is the one-minute clip a soak video loops: the face photo
@@ -224,7 +224,7 @@ func countTrackFrames(path string) (int, error) {
 	}
 	n := 0
 	for dec.More() {
-		var rec pipeline.FrameRecord
+		var rec track.FrameRecord
 		if err := dec.Decode(&rec); err != nil {
 			return n, err
 		}

@@ -134,7 +134,7 @@ func TestSweepDryRun(t *testing.T) {
 // goes on to the end.
 func TestSweepFailuresRecorded(t *testing.T) {
 	t.Parallel()
-	spec := sweepSpec(t, 1, 0, "2s", "batch = [1, 2, 3, 4]")
+	spec := sweepSpec(t, 1, 0, "8s", "batch = [1, 2, 3, 4]")
 	out := filepath.Join(t.TempDir(), "out")
 	code, stdout, stderr := sweepCLI("sweep", spec, "--out", out, "--run-cmd", fakeCmd("sleep=0.01;crash=batch:2;hang=batch:3"))
 	if code != exitOK {

@@ -1,0 +1,173 @@
+package detect
+
+import (
+	"cmp"
+	"slices"
+
+	pigo "github.com/esimov/pigo/core"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/geom"
+)
+
+// Pico is the CPU detector: the PICO cascade of github.com/esimov/pigo,
+// scanned either by Cascade (detector "pico") or by pigo's own RunCascade
+// (detector "pigo", the reference the fast scan is tested against).
+type Pico struct {
+	cascade *Cascade
+	ref     *pigo.Pigo // non-nil for detector "pigo"
+	cfg     config.Config
+	raw     []pigo.Detection
+	// faces are the last frame's faces in luma pixels (centre row, centre
+	// column, size) and sinceFull the frames since the last full scan.
+	faces     []pigo.Detection
+	sinceFull int
+	fullScans int // full-frame scans run, for tests
+}
+
+var _ Detector = (*Pico)(nil)
+
+// Name returns the backend's config name.
+func (p *Pico) Name() string { return p.cfg.Detector }
+
+// Detect runs the cascade on each frame of the batch. The first frame of
+// every batch gets a full-frame scan, so a batch's detections do not
+// depend on earlier batches (which may run on other streams).
+func (p *Pico) Detect(frames []Luma, out [][]geom.Detection) error {
+	for i, f := range frames {
+		out[i] = p.DetectNext(f, i == 0, out[i][:0])
+	}
+	return nil
+}
+
+// DetectNext runs the cascade on the next frame of a batch, first saying
+// whether it is the batch's first frame, and appends its detections to out.
+// Feeding a batch's frames one by one gives exactly what Detect gives on the
+// whole batch.
+func (p *Pico) DetectNext(f Luma, first bool, out []geom.Detection) []geom.Detection {
+	if first {
+		p.faces = p.faces[:0]
+	}
+	return p.detectOne(f, out)
+}
+
+// windowRange returns the smallest and largest window sizes searched.
+func windowRange(cfg config.Config, w, h int) (int, int) {
+	short := min(w, h)
+	minSize := max(int(cfg.MinFace*float64(short)), 8)
+	maxSize := max(int(cfg.MaxFace*float64(short)), minSize)
+	return minSize, maxSize
+}
+
+func (p *Pico) detectOne(f Luma, out []geom.Detection) []geom.Detection {
+	minSize, maxSize := windowRange(p.cfg, f.W, f.H)
+	full := p.cfg.FullScan <= 0 || len(p.faces) == 0 || p.sinceFull >= p.cfg.FullScan
+	switch {
+	case p.ref != nil:
+		p.raw = p.ref.RunCascade(pigo.CascadeParams{
+			MinSize: minSize, MaxSize: maxSize, ShiftFactor: p.cfg.ShiftFactor, ScaleFactor: p.cfg.ScaleFactor,
+			ImageParams: pigo.ImageParams{Pixels: f.Pix, Rows: f.H, Cols: f.W, Dim: f.Stride},
+		}, 0)
+		full = true
+	case full:
+		p.raw = p.cascade.Run(p.raw[:0], f.Pix, f.H, f.W, f.Stride, minSize, maxSize, p.cfg.ShiftFactor, p.cfg.ScaleFactor)
+	default:
+		p.raw = p.raw[:0]
+		for _, fc := range p.faces {
+			p.raw = p.cascade.RunRegion(p.raw, f.Pix, f.H, f.W, f.Stride, minSize, maxSize, p.cfg.ShiftFactor, p.cfg.ScaleFactor, roiAround(fc))
+		}
+		p.raw = dedupeWindows(p.raw)
+	}
+	if full {
+		p.sinceFull = 0
+		p.fullScans++
+	}
+	p.sinceFull += p.cfg.DetectInterval
+	p.faces = keepFaces(p.cfg, p.raw, p.faces[:0])
+	return toDetections(p.faces, f.Scale, out)
+}
+
+// keepFaces turns raw windows into faces: pigo's clustering, overlap
+// suppression and the score threshold. Every backend ends this way, so
+// they differ only in how they find the windows.
+func keepFaces(cfg config.Config, raw, dst []pigo.Detection) []pigo.Detection {
+	for _, d := range suppressOverlaps(clusterer.ClusterDetections(raw, cfg.ClusterIoU)) {
+		if float64(d.Q) >= cfg.MinScore {
+			dst = append(dst, d)
+		}
+	}
+	return dst
+}
+
+// toDetections scales faces found in luma pixels back to source pixels.
+func toDetections(faces []pigo.Detection, scale float64, out []geom.Detection) []geom.Detection {
+	for _, d := range faces {
+		s := float64(d.Scale) * scale
+		out = append(out, geom.Detection{
+			Box:   geom.Box{X: float64(d.Col)*scale - s/2, Y: float64(d.Row)*scale - s/2, W: s, H: s},
+			Score: float64(d.Q),
+		})
+	}
+	return out
+}
+
+// roiAround returns the region a face found at d is looked for in on the
+// next detector run: a window sizes 2/3 to 3/2 of its size, centred up to
+// one face size away.
+//
+// Note: faces move little between two detector runs; scanning only there
+// costs a small fraction of a full-frame scan. A full scan still runs every
+// full_scan_interval frames, and whenever the last run found nothing, so
+// faces that enter the picture are found.
+func roiAround(d pigo.Detection) Region {
+	return Region{
+		R0: d.Row - d.Scale, R1: d.Row + d.Scale + 1,
+		C0: d.Col - d.Scale, C1: d.Col + d.Scale + 1,
+		MinSize: d.Scale * 2 / 3, MaxSize: d.Scale * 3 / 2,
+	}
+}
+
+// dedupeWindows removes windows found twice by overlapping regions, which
+// would otherwise count twice in a cluster's score.
+func dedupeWindows(d []pigo.Detection) []pigo.Detection {
+	slices.SortFunc(d, func(a, b pigo.Detection) int {
+		return cmp.Or(cmp.Compare(a.Scale, b.Scale), cmp.Compare(a.Row, b.Row), cmp.Compare(a.Col, b.Col))
+	})
+	return slices.CompactFunc(d, func(a, b pigo.Detection) bool {
+		return a.Scale == b.Scale && a.Row == b.Row && a.Col == b.Col
+	})
+}
+
+// overlapIoU is the IoU above which two clustered detections are one face.
+const overlapIoU = 0.3
+
+// suppressOverlaps keeps, of clusters that overlap by more than overlapIoU,
+// the highest-scoring one.
+//
+// Note: pigo's ClusterDetections can merge one window into two clusters, so
+// one face sometimes comes out twice, a few pixels apart; the tracker would
+// make a second track of it.
+func suppressOverlaps(c []pigo.Detection) []pigo.Detection {
+	slices.SortStableFunc(c, func(a, b pigo.Detection) int { return cmp.Compare(b.Q, a.Q) })
+	box := func(d pigo.Detection) geom.Box {
+		s := float64(d.Scale)
+		return geom.Box{X: float64(d.Col) - s/2, Y: float64(d.Row) - s/2, W: s, H: s}
+	}
+	kept := c[:0]
+	for _, d := range c {
+		dup := false
+		for _, k := range kept {
+			if box(d).IoU(box(k)) > overlapIoU {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			kept = append(kept, d)
+		}
+	}
+	return kept
+}
+
+// clusterer holds pigo's clustering, which reads no cascade state.
+var clusterer = pigo.NewPigo()

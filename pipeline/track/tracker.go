@@ -1,0 +1,314 @@
+// Package track follows faces across frames and moves the crop window
+// after them: the tracker associates each frame's detections into tracks
+// and picks the primary face, appearance following carries a track through
+// frames the detector misses, the reframer turns the primary face into a
+// smoothed crop path, and tracks.json records all of it frame by frame.
+package track
+
+import (
+	"math"
+	"slices"
+
+	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/pipeline/detect"
+	"github.com/ftbench/ftbench/pipeline/geom"
+)
+
+// TrackerConfig holds the tracker's tunables; TrackerConfigFrom fills it
+// from the track_* keys of a config.Config.
+type TrackerConfig struct {
+	IoU       float64 // smallest IoU for a detection to continue a track
+	MaxDist   float64 // largest centre distance, in track widths, when IoU is too small
+	MaxMissed int     // frames a track survives without a matched detection
+	MinHits   int     // matched detections a track needs before it can be primary
+	Smoothing float64 // weight of the new detection in the smoothed box, (0, 1]
+	// StaleAfter is how many frames without a matched detection make a
+	// track count as coasting when the primary face is chosen.
+	StaleAfter int
+	// FollowNCC is the smallest normalised cross-correlation at which a
+	// track without a detection follows its face's appearance; 0 disables
+	// following.
+	FollowNCC float64
+}
+
+// TrackerConfigFrom returns the tracker settings of c.
+func TrackerConfigFrom(c config.Config) TrackerConfig {
+	return TrackerConfig{
+		IoU:       c.TrackIoU,
+		MaxDist:   c.TrackMaxDist,
+		MaxMissed: c.TrackMaxMissed,
+		MinHits:   c.TrackMinHits,
+		Smoothing: c.TrackSmoothing,
+		// Two detector runs missed in a row.
+		StaleAfter: 2 * c.DetectInterval,
+		FollowNCC:  c.TrackFollow,
+	}
+}
+
+// Track is one face followed across frames. Its Box is the smoothed box,
+// which on frames without a matched detection is the prediction.
+type Track struct {
+	ID int `json:"id"`
+	geom.Box
+	Score  float64 `json:"score"`  // score of the last matched detection
+	Hits   int     `json:"hits"`   // detections matched so far
+	Missed int     `json:"missed"` // frames since the last matched detection
+}
+
+// trackState is a Track plus what the tracker needs to predict it.
+type trackState struct {
+	Track
+	vx, vy         float64 // smoothed centre velocity, pixels per frame
+	lastCX, lastCY float64 // centre of the last matched detection
+	matched        bool    // matched a detection on the current frame
+	followed       bool    // moved by appearance on the current frame
+	tpl            template
+	hasTpl         bool
+}
+
+// Tracker associates per-frame detections into tracks and picks the primary
+// face. It is not safe for concurrent use.
+type Tracker struct {
+	cfg       TrackerConfig
+	tracks    []trackState // live tracks in creation (id) order
+	nextID    int
+	primary   int // index into tracks, -1 when there is no primary face
+	primaryID int // id of the primary track, 0 when there is none
+
+	// Scratch reused across frames to keep Update allocation-light.
+	pairs   []geom.Pair
+	detUsed []bool
+}
+
+// NewTracker returns a tracker with no tracks.
+func NewTracker(cfg TrackerConfig) *Tracker {
+	return &Tracker{cfg: cfg, nextID: 1, primary: -1}
+}
+
+// coastDamping scales a track's velocity on each detector run that misses it.
+const coastDamping = 0.5
+
+// Update advances the tracker by one frame and returns the live tracks,
+// confirmed or not, in id order. detected says whether the detector ran on
+// this frame; when it is false dets is ignored and every track is carried
+// forward with its smoothed velocity. The returned slice is freshly
+// allocated and the caller may keep it.
+//
+// Note: Missed counts every frame since a track's last matched detection,
+// including frames the detector skipped, so MaxMissed is in frames whatever
+// detect_interval is. With MaxMissed below detect_interval-1 every track dies
+// between two detector runs.
+func (t *Tracker) Update(dets []geom.Detection, detected bool) []Track {
+	return t.UpdateFrame(dets, detected, nil)
+}
+
+// UpdateFrame is Update with the frame's luma, which lets tracks that no
+// detection matched follow their face's appearance (FollowNCC).
+func (t *Tracker) UpdateFrame(dets []geom.Detection, detected bool, l *detect.Luma) []Track {
+	for i := range t.tracks {
+		s := &t.tracks[i]
+		s.X += s.vx
+		s.Y += s.vy
+		s.matched = false
+		s.followed = false
+	}
+	if !detected {
+		dets = nil
+	}
+	t.associate(dets)
+	if l != nil && t.cfg.FollowNCC > 0 {
+		t.follow(l)
+	}
+
+	live := t.tracks[:0]
+	for _, s := range t.tracks {
+		if !s.matched {
+			s.Missed++
+			if detected && !s.followed {
+				// Note: a face the detector ran on and did not find has
+				// usually turned away or stopped, not flown off: damping the
+				// velocity keeps a coasting box near where it was last seen
+				// instead of extrapolating it out of the face.
+				s.vx *= coastDamping
+				s.vy *= coastDamping
+			}
+		}
+		if s.Missed <= t.cfg.MaxMissed {
+			live = append(live, s)
+		}
+	}
+	t.tracks = live
+
+	for j, d := range dets {
+		if t.detUsed[j] {
+			continue
+		}
+		t.tracks = append(t.tracks, trackState{
+			Track:  Track{ID: t.nextID, Box: d.Box, Score: d.Score, Hits: 1},
+			lastCX: d.CenterX(),
+			lastCY: d.CenterY(),
+		})
+		t.nextID++
+	}
+
+	t.choosePrimary()
+
+	out := make([]Track, len(t.tracks))
+	for i := range t.tracks {
+		out[i] = t.tracks[i].Track
+	}
+	return out
+}
+
+// follow refreshes the appearance of tracks a detection matched and moves
+// the others to where their appearance is found, if it is found well enough.
+func (t *Tracker) follow(l *detect.Luma) {
+	for i := range t.tracks {
+		s := &t.tracks[i]
+		if s.matched {
+			s.hasTpl = samplePatch(&s.tpl, l, s.Box)
+			continue
+		}
+		if !s.hasTpl {
+			continue
+		}
+		nb, score := follow(&s.tpl, l, s.Box)
+		if float64(score) < t.cfg.FollowNCC {
+			continue
+		}
+		// The box was predicted with the velocity; measure the velocity
+		// again from where the box stood on the previous frame.
+		px, py := s.X-s.vx, s.Y-s.vy
+		s.vx = (s.vx + nb.X - px) / 2
+		s.vy = (s.vy + nb.Y - py) / 2
+		s.X, s.Y = nb.X, nb.Y
+		s.followed = true
+	}
+}
+
+// associate matches dets to tracks greedily, best pairs first, and updates
+// the matched tracks. Pairs with IoU >= cfg.IoU (and > 0) rank above pairs
+// matched only by centre distance.
+func (t *Tracker) associate(dets []geom.Detection) {
+	t.detUsed = slices.Grow(t.detUsed[:0], len(dets))[:len(dets)]
+	clear(t.detUsed)
+	t.pairs = t.pairs[:0]
+	for i := range t.tracks {
+		tb := t.tracks[i].Box
+		for j := range dets {
+			db := dets[j].Box
+			if iou := tb.IoU(db); iou > 0 && iou >= t.cfg.IoU {
+				t.pairs = append(t.pairs, geom.Pair{A: i, B: j, Score: 1 + iou}) // in (1, 2]
+				continue
+			}
+			if tb.W <= 0 {
+				continue
+			}
+			dist := math.Hypot(tb.CenterX()-db.CenterX(), tb.CenterY()-db.CenterY()) / tb.W
+			if dist <= t.cfg.MaxDist {
+				t.pairs = append(t.pairs, geom.Pair{A: i, B: j, Score: 1 / (1 + dist)}) // in (0, 1]
+			}
+		}
+	}
+	geom.SortPairs(t.pairs)
+	for _, p := range t.pairs {
+		s := &t.tracks[p.A]
+		if s.matched || t.detUsed[p.B] {
+			continue
+		}
+		t.detUsed[p.B] = true
+		s.hit(dets[p.B], t.cfg.Smoothing)
+	}
+}
+
+// hit folds a matched detection into the track; s.Box holds the prediction
+// for this frame.
+func (s *trackState) hit(d geom.Detection, a float64) {
+	cx, cy := d.CenterX(), d.CenterY()
+	frames := float64(s.Missed + 1)
+	vx, vy := (cx-s.lastCX)/frames, (cy-s.lastCY)/frames
+	if s.Hits == 1 {
+		// Note: the first velocity measurement is taken as is; blending it
+		// with the initial zero would halve the speed of every new track.
+		s.vx, s.vy = vx, vy
+	} else {
+		s.vx = a*vx + (1-a)*s.vx
+		s.vy = a*vy + (1-a)*s.vy
+	}
+	s.X = a*d.X + (1-a)*s.X
+	s.Y = a*d.Y + (1-a)*s.Y
+	s.W = a*d.W + (1-a)*s.W
+	s.H = a*d.H + (1-a)*s.H
+	s.lastCX, s.lastCY = cx, cy
+	s.Score = d.Score
+	s.Hits++
+	s.Missed = 0
+	s.matched = true
+}
+
+// primarySwitchRatio is how many times larger than the current primary face
+// another confirmed track must be to take over.
+//
+// Note: without this hysteresis two faces of similar size would swap the
+// primary role on detector noise, and the crop would swing between them.
+const primarySwitchRatio = 1.5
+
+// choosePrimary picks the primary face among confirmed tracks (Hits >=
+// MinHits). A fresh track (seen by the detector within StaleAfter frames)
+// beats a coasting one; among equals the largest wins. The current primary
+// stays until it dies, goes stale while a fresh track exists, or another
+// fresh track is primarySwitchRatio times its area; a stale primary stays
+// while every other track is stale too, so the crop holds still.
+func (t *Tracker) choosePrimary() {
+	fresh := func(s *trackState) bool { return s.Missed <= t.cfg.StaleAfter }
+	cur, best := -1, -1
+	for i := range t.tracks {
+		s := &t.tracks[i]
+		if s.ID == t.primaryID {
+			cur = i
+		}
+		if s.Hits < t.cfg.MinHits {
+			continue
+		}
+		if best < 0 {
+			best = i
+			continue
+		}
+		b := &t.tracks[best]
+		switch {
+		case fresh(s) != fresh(b):
+			if fresh(s) {
+				best = i
+			}
+		case !fresh(s) && s.Missed != b.Missed:
+			if s.Missed < b.Missed {
+				best = i
+			}
+		case s.Area() > b.Area():
+			best = i
+		}
+	}
+	pick := best
+	if cur >= 0 && best >= 0 && cur != best {
+		c, b := &t.tracks[cur], &t.tracks[best]
+		switch {
+		case fresh(c) && b.Area() < primarySwitchRatio*c.Area():
+			pick = cur
+		case !fresh(c) && !fresh(b):
+			pick = cur
+		}
+	}
+	t.primary, t.primaryID = pick, 0
+	if pick >= 0 {
+		t.primaryID = t.tracks[pick].ID
+	}
+}
+
+// Primary returns the primary face for the frame last passed to Update, or
+// false when no confirmed track exists.
+func (t *Tracker) Primary() (Track, bool) {
+	if t.primary < 0 {
+		return Track{}, false
+	}
+	return t.tracks[t.primary].Track, true
+}
