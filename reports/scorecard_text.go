@@ -88,3 +88,32 @@ func (p *htmlPage) setScorecard(r *Report) {
 		}
 	}
 }
+
+// scorecardLine sums the scorecard up in one line for the terminal: "KPIs
+// against the plan: 2 of 5 met, 2 not measurable here (no GPU); detect
+// bounds it (see report.html)"; empty without a scorecard.
+func scorecardLine(r *Report) string {
+	sc := r.Scorecard
+	if sc == nil {
+		return ""
+	}
+	met, unmeasured := 0, 0
+	why := ""
+	for _, row := range sc.Rows {
+		switch row.Verdict {
+		case KPIMet:
+			met++
+		case KPINotMeasured:
+			unmeasured++
+			why = row.Why
+		}
+	}
+	line := fmt.Sprintf("KPIs against the plan: %d of %d met", met, len(sc.Rows))
+	if unmeasured > 0 {
+		line += fmt.Sprintf(", %d not measurable here (%s)", unmeasured, why)
+	}
+	if sc.Bottleneck != nil {
+		line += fmt.Sprintf("; %s bounds it (%.0f%% of the stages' busy time)", sc.Bottleneck.Stage, 100*sc.Bottleneck.Share)
+	}
+	return line
+}
