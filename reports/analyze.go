@@ -90,11 +90,14 @@ type Report struct {
 	// NoGPU says why there are no GPU figures; empty when some run has them.
 	NoGPU string
 
-	Choice   *Choice
-	Heatmap  Heatmap
-	Pareto   []ParetoPlot
-	Series   []SeriesPick
-	Warnings []string
+	Choice *Choice
+	// Scorecard is the chosen config against the plan's KPI targets; nil
+	// when no config was chosen.
+	Scorecard *Scorecard
+	Heatmap   Heatmap
+	Pareto    []ParetoPlot
+	Series    []SeriesPick
+	Warnings  []string
 
 	// specConfigs are the configs the spec expands into today, by label
 	// and input name.
@@ -131,6 +134,9 @@ type TrialStats struct {
 	IsReference bool
 	// InSpec is false for trials the spec does not expand into.
 	InSpec bool
+	// Bottleneck is the stage that bounds the trial; nil when its runs
+	// have no stage times.
+	Bottleneck *Bottleneck
 
 	order int
 }
@@ -229,6 +235,8 @@ func Analyze(results []*record.Result, spec *sweeps.Spec, opts Options) *Report 
 	r.Heatmap = r.heatmap()
 	r.Pareto = r.paretoPlots()
 	r.Series = r.seriesPicks()
+	r.findBottlenecks()
+	r.Scorecard = r.scorecard()
 	return r
 }
 

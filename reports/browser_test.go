@@ -63,6 +63,7 @@ window.addEventListener("load", function () {
       tr.querySelectorAll("td[data-kpi]").forEach(function (td) { row.kpis[td.getAttribute("data-kpi")] = td.textContent.trim(); });
       out.rows.push(row);
     });
+    out.scorecard = document.querySelectorAll("#scorecard-table tbody tr").length > 0;
     Array.prototype.forEach.call(document.scripts, function (s) { out.scripts.push(s.src ? s.src : "inline"); });
     var pre = document.createElement("pre");
     pre.id = "ftbench-check";
@@ -87,7 +88,8 @@ type browserCheck struct {
 		Trial string            `json:"trial"`
 		KPIs  map[string]string `json:"kpis"`
 	} `json:"rows"`
-	Scripts []string `json:"scripts"`
+	Scripts   []string `json:"scripts"`
+	Scorecard bool     `json:"scorecard"`
 }
 
 // skipOrFail skips the test outside CI and fails it in CI.
@@ -186,24 +188,7 @@ func TestBrowserRendersReport(t *testing.T) {
 			if err := os.WriteFile(report, page.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			// The report itself stays as written; the checks run on a copy.
-			text := page.String()
-			text = strings.Replace(text, "<head>", "<head>\n"+captureJS, 1)
-			end := strings.LastIndex(text, "</body>") // an inlined ECharts may hold the string "</body>"
-			text = text[:end] + checkJS + "\n" + text[end:]
-			check := filepath.Join(dir, "check.html")
-			if err := os.WriteFile(check, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-
-			dom, stderr := runChromium(t, chromium, append(chromiumArgs(filepath.Join(dir, "profile")), "--enable-logging=stderr", "--v=0",
-				"--dump-dom", "file://"+check)...)
-			got := parseCheck(t, dom)
-			shot := filepath.Join(artifacts, "report-"+tt.name+".png")
-			runChromium(t, chromium, append(chromiumArgs(filepath.Join(dir, "profile-shot")), "--window-size=1280,7000",
-				"--screenshot="+shot, "file://"+report)...)
-			t.Logf("screenshot: %s", shot)
-
+			got, stderr := openInBrowser(t, chromium, report, filepath.Join(artifacts, "report-"+tt.name+".png"))
 			for _, e := range got.Errors {
 				t.Errorf("browser error: %s", e)
 			}
@@ -252,6 +237,79 @@ func TestBrowserRendersReport(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openInBrowser loads a copy of the report at path, with the checks
+// added, in headless chromium, takes a screenshot of the report itself
+// into shot, and returns what the checks found and chromium's stderr.
+func openInBrowser(t *testing.T, chromium, path, shot string) (browserCheck, string) {
+	t.Helper()
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// The report itself stays as written; the checks run on a copy beside it,
+	// so that a script it loads by a relative path loads there too.
+	text := string(page)
+	text = strings.Replace(text, "<head>", "<head>\n"+captureJS, 1)
+	end := strings.LastIndex(text, "</body>") // an inlined ECharts may hold the string "</body>"
+	text = text[:end] + checkJS + "\n" + text[end:]
+	check := filepath.Join(filepath.Dir(path), ".ftbench-check-"+filepath.Base(dir)+".html")
+	if err := os.WriteFile(check, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(check)
+	dom, stderr := runChromium(t, chromium, append(chromiumArgs(filepath.Join(dir, "profile")), "--enable-logging=stderr", "--v=0",
+		"--dump-dom", "file://"+check)...)
+	got := parseCheck(t, dom)
+	runChromium(t, chromium, append(chromiumArgs(filepath.Join(dir, "profile-shot")), "--window-size=1280,7000",
+		"--screenshot="+shot, "file://"+path)...)
+	t.Logf("screenshot: %s", shot)
+	return got, stderr
+}
+
+// TestBrowserRendersDemoReport opens the report scripts/demo.sh wrote, as
+// written, when $FTBENCH_DEMO_REPORT names it (.ci/run runs the demo
+// first): every chart draws, with the ECharts the demo installed inlined
+// (no network), and the KPI scorecard is there.
+func TestBrowserRendersDemoReport(t *testing.T) {
+	report := os.Getenv("FTBENCH_DEMO_REPORT")
+	if report == "" {
+		skipOrFail(t, "FTBENCH_DEMO_REPORT names no report of scripts/demo.sh")
+	}
+	chromium := findChromium()
+	if chromium == "" {
+		skipOrFail(t, "chromium is not installed (scripts/install-deps.sh chromium)")
+	}
+	got, stderr := openInBrowser(t, chromium, report, filepath.Join(artifactDir(t), "report-demo.png"))
+	for _, e := range got.Errors {
+		t.Errorf("browser error: %s", e)
+	}
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, "Uncaught") {
+			t.Errorf("chromium: %s", line)
+		}
+	}
+	if !got.ECharts {
+		t.Fatal("ECharts did not load")
+	}
+	for _, src := range got.Scripts {
+		if src != "inline" {
+			t.Errorf("the demo's report loads %s; it should inline ECharts", src)
+		}
+	}
+	canvases := 0
+	for _, c := range got.Charts {
+		canvases += c.Canvases
+		if !c.Instance || (c.Painted < 500 && c.SVG == 0) {
+			t.Errorf("chart %s did not render: instance %t, %d canvases with %d painted pixels", c.ID, c.Instance, c.Canvases, c.Painted)
+		}
+	}
+	if len(got.Charts) < 3 || len(got.Rows) == 0 || !got.Scorecard {
+		t.Errorf("%d charts, %d KPI rows, scorecard %t: want charts, a row per trial and the scorecard", len(got.Charts), len(got.Rows), got.Scorecard)
+	}
+	t.Logf("%s: %d charts drew on %d canvases, %d KPI rows", report, len(got.Charts), canvases, len(got.Rows))
 }
 
 // parseCheck finds the check's JSON in chromium's dump of the DOM.

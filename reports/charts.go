@@ -439,9 +439,9 @@ func (r *Report) paretoCharts() ([]chartBlock, error) {
 				chosen = append(chosen, point(pt))
 			}
 		}
-		xname := p.Name
+		xname := p.Axis
 		if unit != "" {
-			xname += " (" + unit + ")"
+			xname += ", " + unit
 		}
 		c := charts.NewScatter()
 		c.SetGlobalOptions(title(b.Title, ""),

@@ -141,6 +141,9 @@ func TestWriteAll(t *testing.T) {
 			if want := map[bool]string{true: "Best config", false: "No feasible config"}[tt.best]; !strings.Contains(out.String(), want) {
 				t.Errorf("outcome lacks %q:\n%s", want, out.String())
 			}
+			if got := strings.Contains(out.String(), "KPIs against the plan: "); got != tt.best {
+				t.Errorf("outcome has the KPI line: %t, want %t (a config chosen):\n%s", got, tt.best, out.String())
+			}
 			entries, _ := os.ReadDir(dir)
 			for _, e := range entries {
 				if strings.Contains(e.Name(), ".tmp") {

@@ -34,6 +34,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	page.setEnvs(r)
 	page.setRows(r)
 	page.setCandidates(r)
+	page.setScorecard(r)
 	for _, f := range r.Failures {
 		page.Failures = append(page.Failures, failRow{Trial: f.Label, Input: f.Input.Name, Round: f.Round, Warmup: f.Warmup,
 			Status: string(f.Status), Error: failureLine(f), Stderr: f.StderrTail})
@@ -66,6 +67,15 @@ type htmlPage struct {
 	Candidates []candRow
 	CostOrder  string
 	Failures   []failRow
+
+	// Scorecard is the KPI scorecard's rows (KPI, measured, today, goal,
+	// verdict) for ScorecardConfig; Bottlenecks name the chosen config's
+	// and the slowest trial's; TrialBottlenecks every trial's.
+	Scorecard        [][5]string
+	ScorecardConfig  string
+	ScorecardNote    string
+	Bottlenecks      []string
+	TrialBottlenecks [][2]string
 }
 
 type envView struct {
@@ -326,6 +336,24 @@ code { font-size: 0.95em; }
 </ul>
 </section>
 
+{{- if .Scorecard}}
+<section id="scorecard">
+<h2>KPI scorecard: <code>{{.ScorecardConfig}}</code></h2>
+<table id="scorecard-table">
+<thead><tr><th>KPI</th><th>measured</th><th>today</th><th>goal</th><th>verdict</th></tr></thead>
+<tbody>
+{{- range .Scorecard}}
+<tr><td>{{index . 0}}</td><td class="num">{{index . 1}}</td><td class="num">{{index . 2}}</td><td class="num">{{index . 3}}</td><td>{{index . 4}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+<p>{{.ScorecardNote}}</p>
+{{- range .Bottlenecks}}
+<p class="bottleneck">{{.}}</p>
+{{- end}}
+</section>
+{{- end}}
+
 <section id="sweep">
 <h2>Sweep</h2>
 <dl class="kv">
@@ -370,9 +398,21 @@ code { font-size: 0.95em; }
 </table>
 </section>
 
+{{- if .TrialBottlenecks}}
+<section id="bottlenecks">
+<h2>Bottleneck of each trial</h2>
+<p>The busiest stage (metrics.json <code>stages</code>, summed over the counted runs) and the time the other stages waited on it (<code>waits</code>: starved on their input, blocked on their output).</p>
+<ul>
+{{- range .TrialBottlenecks}}
+<li><code>{{index . 0}}</code>: {{index . 1}}</li>
+{{- end}}
+</ul>
+</section>
+{{- end}}
+
 <section id="charts">
 <h2>Charts</h2>
-<p id="no-echarts" hidden>The charts need ECharts, which did not load: this page points at {{if .ScriptSrc}}{{.ScriptSrc}}{{else}}an embedded or local copy{{end}}. Without a network, rerun <code>ftbench report</code> with <code>--assets DIR</code> or <code>--inline</code>.</p>
+<p id="no-echarts" hidden>The charts need ECharts, which did not load from {{if .ScriptSrc}}{{.ScriptSrc}}{{else}}an embedded or local copy{{end}}; to draw them offline run <code>scripts/fetch-echarts.sh &amp;&amp; ftbench report --inline DIR</code> (DIR: this report's folder).</p>
 {{- range .Charts}}
 <figure id="{{.ID}}-figure">
 {{- if .Omitted}}

@@ -27,6 +27,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		p("- %s\n", mdText(line))
 	}
 	p("\n")
+	writeScorecardMD(p, r)
 
 	p("Objective: %s %s", r.Objective.Direction, mdCode(r.Objective.Metric))
 	if len(r.Constraints) > 0 {
@@ -83,6 +84,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			p("\n## Configs that cannot be chosen\n\n%s", strings.Join(lines, ""))
 		}
 	}
+	writeBottlenecksMD(p, r)
 	if len(r.Failures) > 0 {
 		p("\n## Failed runs\n\n| trial | input | round | status | error |\n|---|---|---|---|---|\n")
 		for _, f := range r.Failures {

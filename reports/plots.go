@@ -33,10 +33,13 @@ type HeatCell struct {
 // ParetoPlot is frames/s against one resource, with the Pareto front: the
 // trials no other trial beats on both (faster with no more of the resource).
 type ParetoPlot struct {
-	Resource string // the metric on the x axis
+	Resource string // the metric, or the config knob, on the x axis
 	Name     string
-	Points   []ParetoPoint
-	Omitted  string
+	// Axis names the x axis: the metric's label and how it is derived, or
+	// the knob's name and that it is the value the spec set.
+	Axis    string
+	Points  []ParetoPoint
+	Omitted string
 }
 
 // ParetoPoint is one trial in a ParetoPlot.
@@ -56,7 +59,18 @@ type SeriesPick struct {
 
 // paretoResources are the x axes of the Pareto plots; the metric registry
 // names them.
-var paretoResources = []string{"cpu_cores", "vram_used_max_bytes", "processes_max"}
+var paretoResources = []string{"cpu_cores", "vram_used_max_bytes", "processes"}
+
+// paretoKnobs are the x axes that are config knobs, plotted at the value
+// the trial's config set.
+//
+// Note: the sampled process tree (processes_max) counts the parent and
+// the encode workers too, so a processes = 2 trial sat at x = 3 on an axis
+// called processes; the knob's own value is what the reader sets.
+var paretoKnobs = map[string]bool{"processes": true}
+
+// derivedAxis says how a derived metric on an x axis is computed.
+var derivedAxis = map[string]string{"cpu_cores": "derived: CPU utilisation × logical CPUs"}
 
 func (r *Report) heatmap() Heatmap {
 	h := Heatmap{Metric: r.Objective.Metric}
@@ -170,8 +184,15 @@ func (r *Report) feasibleTrials() map[*TrialStats]bool {
 func (r *Report) paretoPlots() []ParetoPlot {
 	var out []ParetoPlot
 	for _, name := range paretoResources {
+		if paretoKnobs[name] {
+			out = append(out, r.knobPareto(name))
+			continue
+		}
 		res, _ := metric.Lookup(name)
-		p := ParetoPlot{Resource: res.Name, Name: res.Label}
+		p := ParetoPlot{Resource: res.Name, Name: res.Label, Axis: res.Label}
+		if d := derivedAxis[name]; d != "" {
+			p.Axis += " (" + d + ")"
+		}
 		if res.GPU && r.NoGPU != "" {
 			p.Omitted = fmt.Sprintf("No frames/s against %s: %s.", res.Label, r.NoGPU)
 			out = append(out, p)
@@ -184,16 +205,7 @@ func (r *Report) paretoPlots() []ParetoPlot {
 				p.Points = append(p.Points, ParetoPoint{Trial: t, X: x.Center, Y: y.Center})
 			}
 		}
-		for i := range p.Points {
-			p.Points[i].Front = true
-			for j := range p.Points {
-				a, b := p.Points[i], p.Points[j]
-				if i != j && b.X <= a.X && b.Y >= a.Y && (b.X < a.X || b.Y > a.Y) {
-					p.Points[i].Front = false
-					break
-				}
-			}
-		}
+		p.markFront()
 		distinct := map[float64]bool{}
 		for _, pt := range p.Points {
 			distinct[pt.X] = true
@@ -208,6 +220,43 @@ func (r *Report) paretoPlots() []ParetoPlot {
 		out = append(out, p)
 	}
 	return out
+}
+
+// knobPareto plots frames/s against a config knob's value.
+func (r *Report) knobPareto(knob string) ParetoPlot {
+	p := ParetoPlot{Resource: knob, Name: knob, Axis: knob + " (the config's value)"}
+	distinct := map[float64]bool{}
+	for _, t := range r.Trials {
+		x, okx := t.Config.Map()[knob].(int)
+		y, oky := t.Stat("fps")
+		if okx && oky {
+			p.Points = append(p.Points, ParetoPoint{Trial: t, X: float64(x), Y: y.Center})
+			distinct[float64(x)] = true
+		}
+	}
+	p.markFront()
+	switch {
+	case len(p.Points) == 0:
+		p.Omitted = fmt.Sprintf("No frames/s against %s: no trial measured frames/s.", knob)
+	case len(distinct) == 1 && len(p.Points) > 1:
+		p.Omitted = fmt.Sprintf("No frames/s against %s: every trial set %s = %g, so there is no front to show.", knob, knob, p.Points[0].X)
+	}
+	return p
+}
+
+// markFront marks the points no other point beats with both a smaller x
+// and more frames/s.
+func (p *ParetoPlot) markFront() {
+	for i := range p.Points {
+		p.Points[i].Front = true
+		for j := range p.Points {
+			a, b := p.Points[i], p.Points[j]
+			if i != j && b.X <= a.X && b.Y >= a.Y && (b.X < a.X || b.Y > a.Y) {
+				p.Points[i].Front = false
+				break
+			}
+		}
+	}
 }
 
 func (r *Report) seriesPicks() []SeriesPick {

@@ -83,6 +83,9 @@ func WriteOutcome(w io.Writer, r *Report, p Paths) {
 	if c != nil && c.Best != nil && c.RunnerUp != nil {
 		fmt.Fprintf(w, "  runner-up: %s, %s\n", oneLine(c.RunnerUp.Label), fmtInterval(c.RunnerUp.Objective, unitOf(c.Objective.Metric)))
 	}
+	if line := scorecardLine(r); line != "" {
+		fmt.Fprintln(w, "  "+oneLine(line))
+	}
 	if c != nil {
 		for _, warn := range c.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", oneLine(warn))

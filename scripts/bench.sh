@@ -16,6 +16,7 @@
 # Prints one row per video: medians over REPEATS runs and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/build-env.sh
 repeats=5
 config=""
 while getopts "n:c:" o; do

@@ -17,6 +17,6 @@ if [ -f "$js" ] && grep -q "\"version\": \"$version\"" "$dir/node_modules/echart
 fi
 command -v npm >/dev/null || { echo "fetch-echarts.sh: npm is not installed (apt-get install -y npm)" >&2; exit 2; }
 mkdir -p "$dir"
-npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "echarts@$version" >&2
+npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "echarts@$version" >/dev/null
 [ -f "$js" ] || { echo "fetch-echarts.sh: npm ran but $js is missing" >&2; exit 1; }
 echo "$js (echarts $version)"

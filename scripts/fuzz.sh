@@ -8,6 +8,7 @@
 # FUZZ_PARALLEL sets go test's -parallel (fuzz workers), default 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/build-env.sh
 fuzztime=${1:-10m}
 parallel=${FUZZ_PARALLEL:-2}
 grep -v '^#' scripts/fuzz-targets.txt | while read -r pkg target; do

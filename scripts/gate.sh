@@ -21,6 +21,7 @@
 # testdata/baseline/. Other machines' baselines in that folder stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/build-env.sh
 out=${GATE_OUT:-out/gate}
 bin=${FTBENCH:-bin/ftbench}
 mkdir -p "$(dirname "$bin")"

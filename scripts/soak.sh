@@ -15,6 +15,7 @@
 # (`go test ./cmd/ftbench -run TestSoak` runs the 10-minute variant.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/build-env.sh
 hours=${1:-6}
 dir=${FTBENCH_SOAK_DIR:-out/soak-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$dir"

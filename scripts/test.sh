@@ -4,6 +4,7 @@
 # Tests that need ../shared/data skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/build-env.sh
 # chromium, and npm for the local ECharts copy (scripts/fetch-echarts.sh):
 # the headless-browser test of the HTML report. Debian's nodejs and npm
 # only where no npm is on the PATH (an image may carry NodeSource's

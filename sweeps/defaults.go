@@ -48,6 +48,7 @@ func newSpec(file string, data []byte) *Spec {
 		Objective:  defaultObjective,
 		Base:       config.DefaultConfig(),
 		Calibrate:  true,
+		KPIs:       DefaultKPIs(),
 		Text:       bytes.Clone(data),
 	}
 }

@@ -23,6 +23,7 @@ direction = "minimize"
 
 [[input]]
 video = "talk.mp4"
+gt = "talk.gt.json"
 
 [[input]]
 fixture = "face_360p"
@@ -42,6 +43,9 @@ func TestExpand(t *testing.T) {
 	dir := t.TempDir()
 	video := filepath.Join(dir, "talk.mp4")
 	if err := os.WriteFile(video, []byte("12345"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "talk.gt.json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Parse([]byte(expandText), "x.toml", dir)
@@ -84,6 +88,9 @@ func TestExpand(t *testing.T) {
 	// same trials and ids.
 	dir2 := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir2, "talk.mp4"), []byte("54321"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir2, "talk.gt.json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s2, err := Parse([]byte(expandText), "elsewhere/x.toml", dir2)

@@ -62,8 +62,13 @@ type Spec struct {
 	Search *Search
 	// MemoryLimit caps each run's address space in bytes (0 = none).
 	MemoryLimit int64
+	// KPIs are the plan's KPI targets the report's scorecard judges the
+	// chosen config by: DefaultKPIs with the spec's [kpi] table applied.
+	KPIs []KPITarget
 
 	combos []combo
+	// lines locates the spec's keys, for errors found after parsing.
+	lines keyLines
 }
 
 // FolderName returns the spec's name as a safe folder name: a single path
@@ -126,6 +131,7 @@ var topLevel = map[string]string{
 	"axes":         "a table of pipeline config fields",
 	"search":       "a table with strategy and budget",
 	"instrument":   `"instructions" (count instructions under valgrind's cachegrind)`,
+	"kpi":          "a table of the plan's KPI targets",
 }
 
 // Parse validates a spec's text as a whole and returns the spec, or an
@@ -152,6 +158,7 @@ func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
 	}
 	p := &parser{file: file, dir: dir, lines: scanKeyLines(string(data)), recorded: recorded}
 	s := newSpec(file, data)
+	s.lines = p.lines
 	p.unknownKeys(raw)
 	p.settings(s, raw)
 	if v, ok := raw["objective"]; ok {
@@ -160,6 +167,9 @@ func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
 	if v, ok := raw["constraints"]; ok {
 		s.Constraints = p.constraints(v)
 	}
+	if v, ok := raw["kpi"]; ok {
+		s.KPIs = p.kpis(v)
+	}
 	p.trials(s, raw, md)
 	p.reference(s, raw)
 	if v, ok := raw["search"]; ok {
@@ -167,6 +177,9 @@ func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
 		if s.Search != nil && s.Search.Strategy != strategy.Grid && len(s.Axes) == 0 {
 			p.errf("search.strategy", "a %s search needs [axes] to search", s.Search.Strategy)
 		}
+	}
+	if len(p.errs) == 0 {
+		p.groundTruthGoals(s)
 	}
 	if len(p.errs) == 0 {
 		p.uniqueIDs(s)

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ftbench/ftbench/cluster"
 	"github.com/ftbench/ftbench/internal/progress"
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
@@ -16,6 +18,7 @@ import (
 )
 
 const sweepUsage = `usage: ftbench sweep [SPEC.toml] [--out DIR] [--resume] [--shard I/N] [--dry-run]
+       ftbench sweep [SPEC.toml] --emit k8s|slurm [--image IMAGE] [--shards N] [--parallelism P]
 
 Expands the sweep SPEC (default: the embedded sweep on a generated clip,
 about two minutes on a 2-core machine) into trials, runs each trial as its
@@ -37,12 +40,21 @@ can share a sweep: a CI matrix, or a Kubernetes Indexed Job, whose
 JOB_COMPLETION_INDEX and JOB_COMPLETIONS are read when --shard is not
 given. ` + "`ftbench merge`" + ` joins the shards' folders.
 
+--emit k8s prints the Kubernetes Indexed Job that runs the sweep's shards
+(one pod each, JOB_COMPLETION_INDEX picking the shard, results on a
+volume) and the Job that merges them and writes the report; --emit slurm
+prints the sbatch array script (SLURM_ARRAY_TASK_ID picks the shard). The
+comments at the top of either say how to submit and collect it. Nothing
+runs.
+
 Examples:
   ftbench sweep                              # the default sweep, into out/default
   ftbench sweep --dry-run sweeps/phase1b.toml
   ftbench sweep sweeps/phase1b.toml --out runs/1b --shard 0/4
   ftbench sweep sweeps/phase1b.toml --out runs/1b --resume
   ftbench sweep --metrics                    # the names objectives and constraints may use
+  ftbench sweep sweeps/cpu2.toml --emit k8s --image ftbench:dev --parallelism 8 > cpu2.yaml
+  ftbench sweep sweeps/cpu2.toml --emit slurm --shards 8 > cpu2.sbatch
 
 flags:
 `
@@ -63,6 +75,10 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	memLimit := fs.String("memory-limit", "", "cap each run's address space, e.g. `4GiB` (overrides the spec's memory_limit; 0 = none)")
 	fixtureDir := fs.String("fixtures", "", "`folder` where generated input clips are cached (default: the user cache folder, else DIR/fixtures)")
 	listMetrics := fs.Bool("metrics", false, "list the metric names objectives and constraints may use, and exit")
+	emit := fs.String("emit", "", "print the cluster job that runs the sweep's shards, `k8s` or slurm, and exit")
+	image := fs.String("image", "", "with --emit k8s: the container `image` the pods run (ftbench on its PATH)")
+	shards := fs.Int("shards", 0, "with --emit: the `N` shards the sweep is split into (default: one per trial)")
+	parallelism := fs.Int("parallelism", 0, "with --emit: how many shards run at once, `P` (default: all)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -92,6 +108,9 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	if *emit != "" {
+		return emitJob(stdout, spec, specArg, cluster.Engine(*emit), *image, *shards, *parallelism)
+	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("out", spec.FolderName())
@@ -109,6 +128,17 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		sw.DryRun(stdout)
 		return nil
 	}
+	off := ""
+	if *noGPU {
+		off = "no GPU: sampling turned off (--no-gpu)"
+	}
+	sampler, env, closeGPU := runner.OpenSampler(*interval, off)
+	defer closeGPU()
+	// Note: before the output folder is made or any trial runs, a spec whose objective or constraints
+	// this machine cannot measure is refused.
+	if err := spec.CheckMachine(sweeps.Machine{GPU: sampler.GPU != nil}); err != nil {
+		return withCode(exitUsage, err)
+	}
 	defer sw.Close()
 	if err := sw.Start(); err != nil {
 		return withCode(exitUsage, err)
@@ -117,12 +147,6 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 		return withCode(exitFailure, err)
 	}
 
-	off := ""
-	if *noGPU {
-		off = "no GPU: sampling turned off (--no-gpu)"
-	}
-	sampler, env, closeGPU := runner.OpenSampler(*interval, off)
-	defer closeGPU()
 	r := &runner.Runner{Command: strings.Fields(*runCmdLine), Dir: dir, Sampler: sampler, Env: &env, SweepName: spec.Name,
 		Shard: sh.String(), KeepOutputs: *keep, MemoryLimitBytes: spec.MemoryLimit, Instrument: spec.Instrument}
 	if err := runner.CheckInstrument(spec.Instrument); err != nil {
@@ -147,4 +171,25 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	}
 	_, err = sw.Run(ctx, r, w, sweeprun.Bar(bar))
 	return withCode(exitFailure, err)
+}
+
+// emitJob prints the cluster job that runs the sweep's shards. The
+// default spec travels as its text, named default.toml.
+func emitJob(stdout io.Writer, spec *sweeps.Spec, specArg string, e cluster.Engine, image string, shards, parallelism int) error {
+	if shards == 0 {
+		shards = len(spec.Trials())
+	}
+	o := cluster.Options{Image: image, SpecPath: specArg, Spec: spec.Text, Shards: shards, Parallelism: parallelism, Name: cluster.JobName(spec.Name)}
+	if specArg == "" {
+		o.SpecPath = sweeps.DefaultFile
+		if e == cluster.Slurm {
+			return withCode(exitUsage, errors.New("--emit slurm: name a SPEC file on the shared file system (sweeps/default.toml is the default sweep's)"))
+		}
+	}
+	job, err := cluster.Emit(e, o)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	_, err = stdout.Write(job)
+	return err
 }
