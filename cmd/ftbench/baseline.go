@@ -10,27 +10,7 @@ import (
 	"github.com/ftbench/ftbench/runner"
 )
 
-const baselineUsage = `usage: ftbench baseline save DIR --from RESULTS.jsonl|SWEEPDIR
-       ftbench baseline show DIR
-
-save stores the records of a sweep as the baseline for the machine they
-ran on (CPU model, cores, GPUs), in DIR/MACHINE-ID/, replacing that
-machine's earlier baseline; records from several machines make several
-baselines. Time series and stderr tails are dropped to keep it small
-enough to commit. show lists the baselines in DIR and marks this machine's.
-
-` + "`ftbench gate --baseline DIR`" + ` takes the baseline of the candidate's machine, or
-when there is none the newest, compared with --normalize reference.
-
-To refresh a baseline: run the sweep again on that machine and save over it.
-
-Examples:
-  ftbench sweep sweeps/gate.toml --out out/gate
-  ftbench baseline save testdata/baseline --from out/gate
-  ftbench baseline show testdata/baseline
-
-flags:
-`
+var baselineUsage = usageText("baseline")
 
 func baselineCmd(stdout, stderr io.Writer, args []string) error {
 	fl := newFlagSet("baseline", baselineUsage, stderr)

@@ -8,20 +8,7 @@ import (
 	"github.com/ftbench/ftbench/runner"
 )
 
-const envUsage = `usage: ftbench env [--no-gpu]
-
-Prints the environment fingerprint every result record carries (host, CPU,
-memory, GPUs and driver through NVML, the linked FFmpeg libraries, the Go
-version and the build's VCS revision) as one JSON object, so a machine can
-be described before anything runs on it. What cannot be read is listed
-under "errors"; a machine without an NVIDIA GPU says why under gpu.error.
-
-Examples:
-  ftbench env
-  ftbench env --no-gpu > env.json
-
-flags:
-`
+var envUsage = usageText("env")
 
 func envCmd(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("env", envUsage, stderr)

@@ -9,27 +9,7 @@ import (
 	"github.com/ftbench/ftbench/gate"
 )
 
-const exportUsage = `usage: ftbench export --format gobench RESULTS.jsonl|DIR...
-
-Prints every counted run that ended ok as a Go benchmark line, so that
-benchstat and the CI tools that read ` + "`go test -bench`" + ` output read ftbench
-results:
-
-  BenchmarkPipeline/input=face_360p/batch=16-2  1  285714286 ns/op  315.0 fps  0.93 cpu  ...
-
-One run is one iteration (ns/op is its wall time); the trial's "k=v"
-settings are sub-benchmark keys (benchstat -col /batch), the reference
-workload is .../reference=ffmpeg, and ref-ratio is frames/s over the file's
-median reference frames/s (comparable across machines). A DIR stands for
-DIR/results.jsonl. Malformed records are skipped with a warning.
-
-Examples:
-  ftbench export --format gobench out/main > main.txt
-  ftbench export --format gobench out/pr > pr.txt
-  benchstat main.txt pr.txt
-
-flags:
-`
+var exportUsage = usageText("export")
 
 func exportCmd(stdout, stderr io.Writer, args []string) error {
 	fl := newFlagSet("export", exportUsage, stderr)

@@ -11,25 +11,7 @@ import (
 	"github.com/ftbench/ftbench/internal/atomicfile"
 )
 
-const fixturesUsage = `usage: ftbench fixtures [--out DIR] [--only NAME,...] [--long]
-
-Renders the standard synthetic clips (a real face photo moving, zooming and
-leaving the frame over a scrolling background), encodes them to H.264 MP4
-and writes, next to each DIR/NAME.mp4, its exact ground truth DIR/NAME.gt
-and a DIR/NAME.json manifest. A clip whose files are already there from the
-same spec and generator is kept as it is.
-
-Clips: %s.
-Long clips (the one-minute 1080p30 reference) are made only with --long or
-when --only names them.
-
-Examples:
-  ftbench fixtures
-  ftbench fixtures --only face_360p,two_faces_360p --out /tmp/clips
-  ftbench fixtures --long
-
-flags:
-`
+var fixturesUsage = usageText("fixtures")
 
 func fixturesCmd(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("fixtures", fmt.Sprintf(fixturesUsage, strings.Join(catalog.Names(), ", ")), stderr)

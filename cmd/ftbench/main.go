@@ -3,6 +3,7 @@
 package main
 
 import (
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -100,6 +101,22 @@ func run(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "ftbench %s: %v\n", args[0], err)
 	}
 	return code
+}
+
+// usageFiles holds each command's usage text, usage/NAME.txt: prose and
+// examples, kept as text files so that this package's Go code is only
+// flags, wiring and exit codes.
+//
+//go:embed usage/*.txt
+var usageFiles embed.FS
+
+// usageText returns the usage text of the named command.
+func usageText(name string) string {
+	data, err := usageFiles.ReadFile("usage/" + name + ".txt")
+	if err != nil {
+		panic(err) // embedded at build time: a missing file is a build mistake
+	}
+	return string(data)
 }
 
 // newFlagSet returns a command's flag set: errors and -h print usage and

@@ -10,18 +10,7 @@ import (
 	"github.com/ftbench/ftbench/sweeprun"
 )
 
-const mergeUsage = `usage: ftbench merge DIR... --out DIR
-
-Joins the folders that ` + "`ftbench sweep --shard I/N`" + ` wrote into one folder, as if
-the sweep had run on one machine: every record of every DIR/results.jsonl,
-once each, in start order, and the spec they share. Malformed lines are
-reported with their file and line and skipped.
-
-Example:
-  ftbench merge runs/1b-0 runs/1b-1 runs/1b-2 runs/1b-3 --out runs/1b
-
-flags:
-`
+var mergeUsage = usageText("merge")
 
 func mergeCmd(stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("merge", mergeUsage, stderr)

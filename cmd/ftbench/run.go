@@ -19,22 +19,7 @@ import (
 	"github.com/ftbench/ftbench/runner"
 )
 
-const runUsage = `usage: ftbench run INPUT [-o OUT.mp4] [--config FILE.toml] [--tracks tracks.json]
-                   [--metrics metrics.json] [--gt GROUNDTRUTH] [--cascade PATH]
-       ftbench run --print-config
-
-Decodes INPUT, finds and tracks faces, crops every frame to a window that
-follows the primary face, and encodes the result to OUT (default:
-INPUT's name with _reframed.mp4, in the current folder).
-
-Examples:
-  ftbench run talk.mp4 -o talk_9x16.mp4
-  ftbench run girl.mp4 --gt groundtruth_rect.txt --metrics m.json
-  ftbench run --print-config > my.toml && ftbench run talk.mp4 --config my.toml
-  ftbench run talk.mp4 --instrument instructions
-
-flags:
-`
+var runUsage = usageText("run")
 
 func runCmd(stdout, stderr io.Writer, args []string) error {
 	if len(args) == 2 && args[0] == "--analyze-segment" {

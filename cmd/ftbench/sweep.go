@@ -17,47 +17,7 @@ import (
 	"github.com/ftbench/ftbench/sweeps"
 )
 
-const sweepUsage = `usage: ftbench sweep [SPEC.toml] [--out DIR] [--resume] [--shard I/N] [--dry-run]
-       ftbench sweep [SPEC.toml] --emit k8s|slurm [--image IMAGE] [--shards N] [--parallelism P]
-
-Expands the sweep SPEC (default: the embedded sweep on a generated clip,
-about two minutes on a 2-core machine) into trials, runs each trial as its
-own ` + "`ftbench run`" + ` child while sampling CPU, memory and GPU, and appends one
-JSON record per run to DIR/results.jsonl, synced to disk before the next run.
-
-Every round also runs the reference workload once per input: the ffmpeg
-CLI doing the same decode, crop and encode, recorded with the label
-reference:ffmpeg, so that ` + "`ftbench gate --normalize reference`" + ` can compare
-frames/s across machines. calibrate = false in the spec turns it off.
-
-A crashed or hung trial is recorded as failed (a hang is killed at the
-spec's timeout, with its whole process tree) and the sweep goes on. Ctrl-C
-records the run in flight as interrupted and stops; a second Ctrl-C stops at
-once. --resume runs only what DIR lacks.
-
---shard I/N (0 <= I < N) runs every Nth trial from the Ith, so N machines
-can share a sweep: a CI matrix, or a Kubernetes Indexed Job, whose
-JOB_COMPLETION_INDEX and JOB_COMPLETIONS are read when --shard is not
-given. ` + "`ftbench merge`" + ` joins the shards' folders.
-
---emit k8s prints the Kubernetes Indexed Job that runs the sweep's shards
-(one pod each, JOB_COMPLETION_INDEX picking the shard, results on a
-volume) and the Job that merges them and writes the report; --emit slurm
-prints the sbatch array script (SLURM_ARRAY_TASK_ID picks the shard). The
-comments at the top of either say how to submit and collect it. Nothing
-runs.
-
-Examples:
-  ftbench sweep                              # the default sweep, into out/default
-  ftbench sweep --dry-run sweeps/phase1b.toml
-  ftbench sweep sweeps/phase1b.toml --out runs/1b --shard 0/4
-  ftbench sweep sweeps/phase1b.toml --out runs/1b --resume
-  ftbench sweep --metrics                    # the names objectives and constraints may use
-  ftbench sweep sweeps/cpu2.toml --emit k8s --image ftbench:dev --parallelism 8 > cpu2.yaml
-  ftbench sweep sweeps/cpu2.toml --emit slurm --shards 8 > cpu2.sbatch
-
-flags:
-`
+var sweepUsage = usageText("sweep")
 
 // sweepEnv is how sweepCmd reads the environment; tests replace it.
 var sweepEnv = os.Getenv

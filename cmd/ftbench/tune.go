@@ -8,25 +8,7 @@ import (
 	"github.com/ftbench/ftbench/tune"
 )
 
-const tuneUsage = `usage: ftbench tune replay RESULTS.jsonl [--spec SPEC.toml] [--strategy S|all]
-                          [--seeds N] [--budget FRACTION | --runs N] [--repeats R]
-
-Runs search strategies against a finished sweep's records instead of the
-pipeline: each evaluation reads the runs the sweep made, so strategies are
-compared on a real, noisy grid in milliseconds. For each strategy it prints,
-over N seeds, the runs spent, the configs tried, the best config found (its
-value over every recorded run) against the grid's best, and in how many
-seeds the choice was within 5% of it.
-
-Strategies: grid, random (Latin hypercube), coordinate (hill-climbing from
-the spec's base config), halving (successive halving over repeats).
-
-Examples:
-  ftbench tune replay out/sweep/results.jsonl
-  ftbench tune replay tune/testdata/grid.jsonl --spec tune/testdata/grid.toml --budget 0.25
-
-flags:
-`
+var tuneUsage = usageText("tune")
 
 func tuneCmd(stdout, stderr io.Writer, args []string) error {
 	if len(args) == 0 || args[0] != "replay" {
