@@ -336,8 +336,11 @@ func testRunDiskFull(t *testing.T, bin string) {
 }
 
 // testSweepDiskFull: a sweep whose output folder fills up stops with an
-// error naming results.jsonl, keeps every record it had written whole (no
-// torn line), and once there is room again --resume finishes the sweep.
+// error naming the file it could not write (results.jsonl, or a run's own
+// file: which one fills the disk first depends on sizes), keeps every
+// record it had written whole (no torn line), records no run as failed
+// for the full disk, and once there is room again --resume finishes the
+// sweep.
 func testSweepDiskFull(t *testing.T, bin string) {
 	disk := smallDisk(t, 192<<10)
 	spec := sweepSpec(t, 1, 0, "1m", "batch = { from = 1, to = 60 }")
@@ -352,8 +355,8 @@ func testSweepDiskFull(t *testing.T, bin string) {
 		t.Fatalf("exit %v, want a failure: %s", err, stderr.String())
 	}
 	results := filepath.Join(out, record.ResultsFile)
-	if !strings.Contains(stderr.String(), results+": write") || !strings.Contains(stderr.String(), "no space left on device") {
-		t.Errorf("stderr does not name %s and the full disk:\n%s", results, stderr.String())
+	if !strings.Contains(stderr.String(), out+"/") || !strings.Contains(stderr.String(), "no space left on device") || strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 {
+		t.Errorf("stderr is not one line naming a file under %s and the full disk:\n%s", out, stderr.String())
 	}
 	data, err := os.ReadFile(results)
 	if err != nil {
@@ -366,7 +369,12 @@ func testSweepDiskFull(t *testing.T, bin string) {
 	if err != nil || len(warns) > 0 || len(kept) == 0 {
 		t.Fatalf("%d records kept, warnings %v, error %v", len(kept), warns, err)
 	}
-	t.Logf("the disk filled after %d of 60 runs", len(kept))
+	for _, r := range kept {
+		if r.Status != record.StatusOK {
+			t.Errorf("run %s was recorded %s (%s): a full disk is not the trial's failure", r.Label, r.Status, r.Error)
+		}
+	}
+	t.Logf("the disk filled after %d of 60 runs: %s", len(kept), strings.TrimSpace(stderr.String()))
 
 	// Room again: the resumed sweep keeps what was recorded and runs the rest.
 	if b, err := exec.Command("mount", "-o", "remount,size=16m", disk).CombinedOutput(); err != nil {
