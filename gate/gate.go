@@ -249,7 +249,13 @@ func Evaluate(base, cand Side, rules *Rules, cfg Config) (*Report, error) {
 		rep.References = append(rep.References, ri)
 	}
 	for _, c := range rep.Checks {
-		rep.Verdict = max(rep.Verdict, c.Verdict)
+		v := c.Verdict
+		if info, _ := metric.Lookup(c.Rule.Metric); info.Deterministic && v == Inconclusive {
+			// Note: more runs cannot settle a count noise does not move;
+			// an undecided deterministic check is a failure, not a shrug.
+			v = Fail
+		}
+		rep.Verdict = max(rep.Verdict, v)
 	}
 	if len(rep.Failures) > 0 {
 		rep.Verdict = Fail
@@ -278,6 +284,8 @@ func check(rule Rule, bt, ct *trialData, bs, cs *sideData, cfg Config) Check {
 		c.Verdict, c.Reason = Inconclusive, "no baseline run has "+rule.Metric+parens(bwhy)
 	case len(cv) == 0 && len(ct.runs) > 0:
 		c.Verdict, c.Reason = Inconclusive, "no candidate run has "+rule.Metric+parens(cwhy)
+	case info.Deterministic:
+		judgeDeterministic(&c, bv, cv, cfg.Options)
 	default:
 		judgeRelative(&c, bv, cv, cfg.Options)
 	}

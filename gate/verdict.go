@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/stats"
@@ -114,6 +115,16 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 		return
 	}
 	cmp := stats.Compare(x, y, so)
+	if cmp.Powerless() {
+		// Note: with 3+3 runs the smallest two-sided p of the U test is
+		// 0.1, so it can never reach 0.05; Welch's t on the logs can, and
+		// the reason names it.
+		wo := so
+		wo.Test = stats.WelchLogTest
+		if w := stats.Compare(x, y, wo); w.Test == stats.WelchLogTest && !w.Powerless() {
+			cmp = w
+		}
+	}
 	c.Comparison = &cmp
 	switch {
 	case math.IsNaN(cmp.Ratio):
@@ -144,7 +155,7 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 	switch {
 	case worse(near, limit) && cmp.Significant():
 		c.Verdict = Fail
-		c.Reason = fmt.Sprintf("regression: %s is beyond the %s allowed (p=%.3f)", change, pct(limit-1), cmp.P)
+		c.Reason = fmt.Sprintf("regression: %s is beyond the %s allowed (p=%.3f%s)", change, pct(limit-1), cmp.P, byTest(cmp))
 	case worse(cmp.Ratio, limit):
 		c.Verdict = Inconclusive
 		c.Reason = fmt.Sprintf("%s looks beyond the %s allowed, but the interval reaches inside it", pct(cmp.Ratio-1), pct(limit-1))
@@ -160,6 +171,54 @@ func judgeRelative(c *Check, base, cand []float64, opts Options) {
 		c.Verdict = Pass
 		c.Reason = fmt.Sprintf("%s: not shown to be beyond the %s allowed", change, pct(limit-1))
 	}
+}
+
+// byTest names the test that decided when it is not the default.
+func byTest(c stats.Comparison) string {
+	if c.Test == stats.WelchLogTest {
+		return ", " + string(c.Test) + ": the rank test has no power at these run counts"
+	}
+	return ""
+}
+
+// judgeDeterministic checks a relative rule on a metric noise cannot move
+// (metric.Deterministic): the ratio of the medians against the allowance,
+// with the runs' own spread (each side's range over its median, at least
+// 0.01%) as the doubt. One run a side decides; a ratio within the spread
+// of the limit is inconclusive, which fails the gate (see Evaluate).
+func judgeDeterministic(c *Check, base, cand []float64, opts Options) {
+	r := c.Rule
+	so := opts.statsOptions()
+	c.Base, c.Cand = stats.Summarize(base, so), stats.Summarize(cand, so)
+	if len(base) == 0 || len(cand) == 0 || c.Base.Center <= 0 {
+		c.Verdict, c.Reason = Inconclusive, fmt.Sprintf("%d+%d runs: need one a side with a positive value", len(base), len(cand))
+		return
+	}
+	spread := math.Max(math.Max(relRange(base), relRange(cand)), 1e-4)
+	ratio := c.Cand.Center / c.Base.Center
+	limit := r.Limit()
+	over := ratio - limit // > 0: worse, for a lower-better metric
+	if r.Better != metric.Lower {
+		over = limit - ratio
+	}
+	change := fmt.Sprintf("%s (runs spread %.3f%%, deterministic)", pct(ratio-1), 100*spread)
+	switch {
+	case over > spread:
+		c.Verdict = Fail
+		c.Reason = fmt.Sprintf("regression: %s is beyond the %s allowed", change, pct(limit-1))
+	case over < -spread:
+		c.Verdict = Pass
+		c.Reason = fmt.Sprintf("%s, within the %s allowed", change, pct(limit-1))
+	default:
+		c.Verdict = Inconclusive
+		c.Reason = fmt.Sprintf("%s is within the runs' spread of the %s allowed", change, pct(limit-1))
+	}
+}
+
+// relRange returns a sample's range over its median.
+func relRange(v []float64) float64 {
+	lo, hi := slices.Min(v), slices.Max(v)
+	return (hi - lo) / stats.Median(v)
 }
 
 // pooledCV returns the two sides' robust coefficients of variation pooled

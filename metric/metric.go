@@ -110,6 +110,11 @@ type Metric struct {
 	// GroundTruth marks a metric measured against the input's ground
 	// truth: a run on an input without it lacks it.
 	GroundTruth bool
+	// Deterministic marks a count that noise cannot move (instructions
+	// under cachegrind): the gate compares its runs against their measured
+	// spread, so one or two runs a side decide, and an inconclusive
+	// verdict on it is a failure rather than a shrug.
+	Deterministic bool
 	// KPI is the metric's key in the plan's KPI table ("time", "fps"),
 	// empty for a metric that is not a KPI.
 	KPI string
@@ -135,15 +140,27 @@ func (m *Metric) Value(r *record.Result) (v float64, ok bool) {
 	if m.value == nil || m.GPU && r.Resources.GPU != "" {
 		return 0, false // not a metric, or no GPU: absent, not zero
 	}
+	if r.Instrument != "" && m.Clocked() {
+		return 0, false // the instrument's time, not the pipeline's
+	}
 	return m.value(r)
 }
 
+// Clocked reports whether the metric follows the clock (times, rates,
+// utilisations): an instrumented run lacks it, since under the instrument
+// it measures the instrument, so such runs never mix with plain ones.
+func (m *Metric) Clocked() bool {
+	return m.Scale != Fixed || m.Unit == Fraction || m.Unit == Cores
+}
+
 // WhyAbsent says, in a few words, why a run lacks the metric: "no GPU",
-// "no ground truth", "CPU count unknown", or "not measured".
+// "timed under the instructions instrument", "no ground truth", "CPU count unknown", or "not measured".
 func (m *Metric) WhyAbsent(r *record.Result) string {
 	switch {
 	case m.GPU && r.Resources.GPU != "":
 		return "no GPU"
+	case r.Instrument != "" && m.Clocked():
+		return "timed under the " + r.Instrument + " instrument"
 	case m.GroundTruth:
 		return "no ground truth"
 	case m.Absent != "":

@@ -1,6 +1,7 @@
 package metric
 
 import (
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -59,11 +60,17 @@ func TestRegistryCoversRecord(t *testing.T) {
 			t.Errorf("the record has %q, which the registry does not declare: add an entry to registry.go", name)
 			continue
 		}
-		if got, ok := m.Value(r); !ok || got != v {
+		rr := r
+		if m.Deterministic {
+			instrumented := *r // the instrument's counts exist only on its runs
+			instrumented.Instrument = record.InstrumentInstructions
+			rr = &instrumented
+		}
+		if got, ok := m.Value(rr); !ok || got != v {
 			t.Errorf("%s reads %v, %t; want %v", name, got, ok, v)
 		}
 	}
-	derived := []string{"cpu_cores"}
+	derived := []string{"cpu_cores", "cpu_seconds_per_frame", "instructions_per_frame"}
 	for _, m := range All() {
 		if _, ok := want[m.Name]; !ok && !slices.Contains(derived, m.Name) {
 			t.Errorf("the registry declares %q, which the record does not have", m.Name)
@@ -185,5 +192,37 @@ func TestDeclarations(t *testing.T) {
 			}
 			gobench[m.Gobench] = true
 		}
+	}
+}
+
+// TestPerFrame checks the per-frame metrics divide by the run's frames and
+// are absent where their numerator or the frames are.
+func TestPerFrame(t *testing.T) {
+	t.Parallel()
+	accounted := record.Resources{CPUSeconds: 3, ProcessRSSMaxBytes: 1 << 20, Instructions: 6e9}
+	tests := []struct {
+		name   string
+		r      record.Result
+		metric string
+		want   float64
+		ok     bool
+	}{
+		{name: "cpu", r: record.Result{Resources: accounted, Metrics: &metrics.Metrics{Frames: 300}}, metric: "cpu_seconds_per_frame", want: 0.01, ok: true},
+		{name: "cpu, old record", r: record.Result{Resources: record.Resources{CPUSeconds: 3}, Metrics: &metrics.Metrics{Frames: 300}}, metric: "cpu_seconds_per_frame"},
+		{name: "cpu, no metrics", r: record.Result{Resources: accounted}, metric: "cpu_seconds_per_frame"},
+		{name: "instructions", r: record.Result{Instrument: record.InstrumentInstructions, Resources: accounted, Metrics: &metrics.Metrics{Frames: 300}}, metric: "instructions_per_frame", want: 2e7, ok: true},
+		{name: "instructions, plain run", r: record.Result{Resources: accounted, Metrics: &metrics.Metrics{Frames: 300}}, metric: "instructions_per_frame"},
+		{name: "instructions, no frames", r: record.Result{Instrument: record.InstrumentInstructions, Resources: accounted, Metrics: &metrics.Metrics{}}, metric: "instructions_per_frame"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Value(&tt.r, tt.metric)
+			if ok != tt.ok || math.Abs(got-tt.want) > 1e-12*max(1, tt.want) {
+				t.Errorf("%s = %v, %t; want %v, %t", tt.metric, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	if m, _ := Lookup("instructions_per_frame"); !m.Deterministic {
+		t.Error("instructions_per_frame is not marked deterministic")
 	}
 }

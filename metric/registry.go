@@ -47,6 +47,20 @@ var registry = slices.Concat(
 		{Name: "elapsed_seconds", Unit: Seconds, Better: Lower, Scale: Time,
 			Description: "the child's life as the harness saw it, start-up included",
 			value:       func(r *record.Result) (float64, bool) { return r.ElapsedSeconds, true }},
+		accounted(Metric{Name: "cpu_seconds", Unit: Seconds, Better: Lower, Scale: Time, Gobench: "cpu-s",
+			Description: "user plus system CPU seconds of the run's process tree, from the kernel's accounting (wait4)"},
+			func(r *record.Resources) float64 { return r.CPUSeconds }),
+		{Name: "cpu_seconds_per_frame", Unit: Seconds, Better: Lower, Scale: Time, Gobench: "cpu-s/frame",
+			Absent:      "no kernel accounting or no frames",
+			Description: "cpu_seconds over the frames the run processed",
+			value:       perFrame(func(r *record.Result) (float64, bool) { return r.Resources.CPUSeconds, accountedRun(r) })},
+		{Name: "instructions", Better: Lower, Deterministic: true, Absent: "not run under the instructions instrument",
+			Description: "instructions the run's process tree executed, counted by valgrind's cachegrind (instrument = \"instructions\")",
+			value:       instructions},
+		{Name: "instructions_per_frame", Better: Lower, Deterministic: true, Gobench: "instr/frame",
+			Absent:      "not run under the instructions instrument, or no frames",
+			Description: "instructions over the frames the run processed",
+			value:       perFrame(instructions)},
 		{Name: "cpu_cores", Unit: Cores, Label: "CPU cores used", Absent: "CPU count unknown",
 			Description: "CPU the run's process tree used, in cores: cpu_util_mean times the machine's logical CPUs",
 			value:       cpuCores},
@@ -127,6 +141,22 @@ var registry = slices.Concat(
 		resource(Metric{Name: "harness_cpu_seconds", Unit: Seconds, Better: Lower, Description: "CPU time of the whole sweep process during the run"},
 			func(r *record.Resources) float64 { return r.HarnessCPUSeconds }),
 
+		// The kernel's accounting of the run's process tree.
+		accounted(Metric{Name: "cpu_user_seconds", Unit: Seconds, Better: Lower, Scale: Time, Description: "user-mode CPU seconds of the process tree"},
+			func(r *record.Resources) float64 { return r.CPUUserSeconds }),
+		accounted(Metric{Name: "cpu_sys_seconds", Unit: Seconds, Better: Lower, Scale: Time, Description: "kernel-mode CPU seconds of the process tree"},
+			func(r *record.Resources) float64 { return r.CPUSysSeconds }),
+		accounted(Metric{Name: "process_rss_max_bytes", Unit: Bytes, Better: Lower, Description: "the largest peak resident memory of any one process of the tree, from the kernel's accounting"},
+			func(r *record.Resources) float64 { return float64(r.ProcessRSSMaxBytes) }),
+		accounted(Metric{Name: "voluntary_ctx_switches", Description: "context switches of the tree where a process waited (I/O, locks, sleep)"},
+			func(r *record.Resources) float64 { return float64(r.VoluntaryCtxSwitches) }),
+		accounted(Metric{Name: "involuntary_ctx_switches", Description: "context switches of the tree where the scheduler took the CPU away (a busy machine)"},
+			func(r *record.Resources) float64 { return float64(r.InvoluntaryCtxSwitches) }),
+		accounted(Metric{Name: "minor_faults", Description: "page faults of the tree served without I/O"},
+			func(r *record.Resources) float64 { return float64(r.MinorFaults) }),
+		accounted(Metric{Name: "major_faults", Description: "page faults of the tree that read from disk"},
+			func(r *record.Resources) float64 { return float64(r.MajorFaults) }),
+
 		resource(Metric{Name: "gpu_util_max", Unit: Fraction, Better: Higher, GPU: true, Description: "largest utilisation sample of all GPUs together"},
 			func(r *record.Resources) float64 { return r.GPUUtilMax }),
 		resource(Metric{Name: "vram_used_max_bytes", Unit: Bytes, Better: Lower, GPU: true, Label: "VRAM used", Gobench: "vram-B",
@@ -196,6 +226,39 @@ func stages(names ...string) []Metric {
 func resource(m Metric, read func(*record.Resources) float64) Metric {
 	m.value = func(r *record.Result) (float64, bool) { return read(&r.Resources), true }
 	return m
+}
+
+// accounted declares a metric of the kernel's accounting of the run's
+// process tree, which records written before it existed lack.
+func accounted(m Metric, read func(*record.Resources) float64) Metric {
+	m.value = func(r *record.Result) (float64, bool) { return read(&r.Resources), accountedRun(r) }
+	if m.Absent == "" {
+		m.Absent = "no kernel accounting (an older record)"
+	}
+	return m
+}
+
+// accountedRun reports whether a run carries the kernel's accounting: any
+// process that ran has a resident set.
+func accountedRun(r *record.Result) bool { return r.Resources.ProcessRSSMaxBytes > 0 }
+
+// instructions is the instruction count of an instrumented run.
+func instructions(r *record.Result) (float64, bool) {
+	if r.Instrument != record.InstrumentInstructions || r.Resources.Instructions <= 0 {
+		return 0, false
+	}
+	return float64(r.Resources.Instructions), true
+}
+
+// perFrame divides a run's quantity by the frames it processed.
+func perFrame(read func(*record.Result) (float64, bool)) func(*record.Result) (float64, bool) {
+	return func(r *record.Result) (float64, bool) {
+		v, ok := read(r)
+		if !ok || r.Metrics == nil || r.Metrics.Frames <= 0 {
+			return 0, false
+		}
+		return v / float64(r.Metrics.Frames), true
+	}
 }
 
 // cpuCores is cpu_util_mean in cores, absent when the run's environment

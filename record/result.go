@@ -63,11 +63,21 @@ type Result struct {
 	Error      string `json:"error,omitempty"`  // why the run failed, in one line
 	StderrTail string `json:"stderr_tail,omitempty"`
 
+	// Instrument names the instrument the run ran under ("instructions":
+	// valgrind's cachegrind), empty for a plain run. An instrumented run's
+	// wall-clock figures are the instrument's, not the pipeline's: reports
+	// and the gate never put it beside plain runs.
+	Instrument string `json:"instrument,omitempty"`
+
 	Metrics   *metrics.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
 	Resources Resources        `json:"resources"`
 	Series    *Series          `json:"series,omitempty"`
 	Env       *Env             `json:"env,omitempty"`
 }
+
+// InstrumentInstructions is the instrument that counts the instructions
+// of a run's process tree under valgrind's cachegrind.
+const InstrumentInstructions = "instructions"
 
 // Key returns the run's identity within its sweep.
 func (r *Result) Key() RunKey { return RunKey{TrialID: r.TrialID, Round: r.Round} }
@@ -97,6 +107,24 @@ type Resources struct {
 	GPUTempMaxC         float64 `json:"gpu_temp_max_c"`
 	GPUPowerMeanWatts   float64 `json:"gpu_power_mean_watts"`
 	GPUPowerMaxWatts    float64 `json:"gpu_power_max_watts"`
+
+	// The kernel's accounting of the run's child and every descendant it
+	// waited for (wait4's rusage): CPU seconds in user and kernel mode and
+	// their sum, the largest resident set of any one process of the tree,
+	// context switches and page faults. A record written before this
+	// accounting existed has zeros.
+	CPUSeconds             float64 `json:"cpu_seconds"`
+	CPUUserSeconds         float64 `json:"cpu_user_seconds"`
+	CPUSysSeconds          float64 `json:"cpu_sys_seconds"`
+	ProcessRSSMaxBytes     int64   `json:"process_rss_max_bytes"`
+	VoluntaryCtxSwitches   int64   `json:"voluntary_ctx_switches"`
+	InvoluntaryCtxSwitches int64   `json:"involuntary_ctx_switches"`
+	MinorFaults            int64   `json:"minor_faults"`
+	MajorFaults            int64   `json:"major_faults"`
+	// Instructions is the tree's instructions executed under cachegrind,
+	// summed over its processes; 0 when the run was not instrumented (see
+	// Result.Instrument).
+	Instructions int64 `json:"instructions,omitempty"`
 
 	// SamplerCPUSeconds is the CPU time of the sampler's own thread;
 	// SamplerOverhead is that over the run's elapsed time, as a fraction

@@ -109,8 +109,16 @@ func FormatValue(v any) string {
 type Plan struct {
 	Name    string
 	Trials  []Trial
-	Warmups int           // runs of each trial before the counted ones, flagged and not counted
-	Repeats int           // counted runs of each trial
+	Warmups int // runs of each trial before the counted ones, flagged and not counted
+	Repeats int // counted runs of each trial (the least, when MaxRepeats is larger)
+	// MaxRepeats is the most counted runs a trial may get when the sweep
+	// repeats until decided: past Repeats, a trial gets another round
+	// only while its objective's median interval is wider than CI. A
+	// value at or below Repeats means exactly Repeats.
+	MaxRepeats int
+	// CI is the relative half-width of the objective's median interval
+	// at which a trial stops adding rounds; 0 for a fixed count.
+	CI      float64
 	Timeout time.Duration // per run; 0 means none
 }
 
@@ -141,16 +149,32 @@ func (p Plan) Runs() []Run {
 	rounds := p.Warmups + p.Repeats
 	runs := make([]Run, 0, rounds*len(p.Trials))
 	for round := 0; round < rounds; round++ {
-		for i := range p.Trials {
-			r := Run{Trial: &p.Trials[i], Round: round, Warmup: round < p.Warmups, Repetition: round}
-			if !r.Warmup {
-				r.Repetition = round - p.Warmups
-			}
-			runs = append(runs, r)
-		}
+		runs = append(runs, p.Round(round, nil)...)
 	}
 	return runs
 }
+
+// Round returns the runs of one round (0-based, warm-ups first) in
+// expansion order, of the trials keep accepts (every trial when keep is
+// nil).
+func (p Plan) Round(round int, keep func(*Trial) bool) []Run {
+	var runs []Run
+	for i := range p.Trials {
+		if keep != nil && !keep(&p.Trials[i]) {
+			continue
+		}
+		r := Run{Trial: &p.Trials[i], Round: round, Warmup: round < p.Warmups, Repetition: round}
+		if !r.Warmup {
+			r.Repetition = round - p.Warmups
+		}
+		runs = append(runs, r)
+	}
+	return runs
+}
+
+// Adaptive reports whether the plan repeats until decided: trials may get
+// rounds past Repeats, up to MaxRepeats.
+func (p Plan) Adaptive() bool { return p.MaxRepeats > p.Repeats && p.CI > 0 }
 
 // Shard returns the plan restricted to shard i of n (0 <= i < n): the trials
 // whose expansion index is i modulo n, each with all its rounds.

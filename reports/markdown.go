@@ -69,6 +69,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	p("\nCells show the median over the counted runs and the half-width of its %.0f%% confidence interval; ratios are medians over the reference's, `~` when not significant (Mann-Whitney U, alpha %s).\n",
 		100*r.Opts.Confidence, fmtAlpha(r.Opts.Alpha))
+	if line := stoppedAtMax(r); line != "" {
+		p("\n%s\n", mdText(line))
+	}
 
 	if r.Choice != nil {
 		var lines []string
@@ -194,4 +197,33 @@ func mdText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// stoppedAtMax says which trials of a sweep that repeats until decided
+// (repeats = { min, max, ci }) reached max rounds with the objective's
+// median interval still wider than ci, and their interval; "" when none
+// did or the spec repeats a fixed number of times.
+func stoppedAtMax(r *Report) string {
+	spec := r.Spec
+	if spec == nil || !(spec.RepeatsCI > 0) || spec.RepeatsMax <= spec.Repeats {
+		return ""
+	}
+	var parts []string
+	for _, t := range r.Trials {
+		if t.IsReference || !t.InSpec || len(t.Runs) < spec.RepeatsMax {
+			continue
+		}
+		if st, ok := t.Stat(r.Objective.Metric); ok && !(st.Spread() <= spec.RepeatsCI) {
+			what := t.Label
+			if len(r.Inputs) > 1 {
+				what += " (" + t.Input + ")"
+			}
+			parts = append(parts, fmt.Sprintf("%s ±%.1f%%", what, 100*st.Spread()))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Stopped at max = %d repeats with the %s median wider than ±%.1f%%: %s.",
+		spec.RepeatsMax, r.Objective.Metric, 100*spec.RepeatsCI, strings.Join(parts, "; "))
 }

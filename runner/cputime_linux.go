@@ -3,6 +3,8 @@ package runner
 import (
 	"syscall"
 	"unsafe"
+
+	"github.com/ftbench/ftbench/record"
 )
 
 // clockThreadCPUTime is CLOCK_THREAD_CPUTIME_ID of clock_gettime(2).
@@ -29,3 +31,22 @@ func processCPUSeconds() float64 {
 }
 
 func tvSeconds(tv syscall.Timeval) float64 { return float64(tv.Sec) + float64(tv.Usec)/1e6 }
+
+// account fills res's kernel accounting from a waited-for child's rusage
+// (wait4), which covers the child and every descendant it waited for.
+//
+// Note: ru_maxrss of a tree is its largest single process, not a sum;
+// Linux reports it in kilobytes.
+func account(r *record.Resources, ru *syscall.Rusage) {
+	if ru == nil {
+		return
+	}
+	r.CPUUserSeconds = tvSeconds(ru.Utime)
+	r.CPUSysSeconds = tvSeconds(ru.Stime)
+	r.CPUSeconds = r.CPUUserSeconds + r.CPUSysSeconds
+	r.ProcessRSSMaxBytes = ru.Maxrss << 10
+	r.VoluntaryCtxSwitches = ru.Nvcsw
+	r.InvoluntaryCtxSwitches = ru.Nivcsw
+	r.MinorFaults = ru.Minflt
+	r.MajorFaults = ru.Majflt
+}

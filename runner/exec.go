@@ -49,6 +49,10 @@ type Runner struct {
 	// trial fails on its own instead of taking the machine down. See
 	// limitMemory for what the limit counts.
 	MemoryLimitBytes int64
+	// Instrument, when set (record.InstrumentInstructions), runs each trial
+	// under it and records its counts; the reference workload is never
+	// instrumented (see CheckInstrument).
+	Instrument string
 }
 
 // RunDir returns the folder of a run's files.
@@ -126,10 +130,20 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 	args = append(args, t.Input.Video)
 
 	name := argv[0]
+	var env []string
+	if r.Instrument != "" {
+		res.Instrument = r.Instrument
+		valgrind, err := findValgrind()
+		if err != nil {
+			return fail(err)
+		}
+		name, args = Cachegrind(valgrind, dir, name, args)
+		env = instrumentEnv(filepath.Join(r.Dir, "trials"))
+	}
 	if r.MemoryLimitBytes > 0 {
 		name, args = limitMemory(r.MemoryLimitBytes, name, args)
 	}
-	sup, err := r.supervise(ctx, res, dir, name, args, timeout)
+	sup, err := r.supervise(ctx, res, dir, name, args, env, timeout)
 	if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", argv[0], err))
 	}
@@ -160,6 +174,18 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 		} else {
 			res.Status = record.StatusOK
 			res.Metrics = m
+		}
+		if r.Instrument != "" && res.Status == record.StatusOK {
+			if res.Resources.Instructions, err = CountInstructions(dir); err != nil {
+				res.Status = record.StatusFailed
+				res.Error = "exited 0 but the instrument's counts are unreadable: " + err.Error()
+			}
+		}
+	}
+	if r.Instrument != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, cachegrindPrefix+"*"))
+		for _, f := range files {
+			os.Remove(f) // per-function counts, megabytes each; the sum is in the record
 		}
 	}
 	if res.Status != record.StatusOK {
@@ -212,10 +238,11 @@ func (c child) killed(res *record.Result, what string, timeout time.Duration) bo
 // supervise runs name with args in its own process group, its output in
 // dir/stdout.log and dir/stderr.log, sampling it while it lives, killing
 // its whole tree at the timeout or when ctx is done, and fills res's start
-// and end, elapsed time, resources, exit code and signal. The error is
+// and end, elapsed time, resources, exit code and signal. env adds to
+// this process's environment. The error is
 // only for a child that could not be started (res.Start is set then).
 // Trials (record.Run) and the reference workload (RunReference) share it.
-func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name string, args []string, timeout time.Duration) (child, error) {
+func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name string, args, env []string, timeout time.Duration) (child, error) {
 	stdout, err := os.Create(filepath.Join(dir, "stdout.log"))
 	if err != nil {
 		return child{}, err
@@ -229,6 +256,9 @@ func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name st
 	defer stderr.Close()
 
 	cmd := exec.Command(name, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	// Note: files, not pipes, take the child's output: with a pipe, Wait
 	// would also wait for any grandchild that inherited it.
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -288,12 +318,13 @@ func (r *Runner) supervise(ctx context.Context, res *record.Result, dir, name st
 		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			res.Signal = signalName(ws.Signal())
 		}
+		ru, _ := ps.SysUsage().(*syscall.Rusage)
+		account(&res.Resources, ru)
 		// Note: the kernel's accounting covers the child's whole life and
 		// every descendant it waited for, so the mean comes from it rather
 		// than from the samples, which miss the last interval.
 		if cpus := envCPUs(res.Env); cpus > 0 && res.ElapsedSeconds > 0 {
-			cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
-			res.Resources.CPUUtilMean = cpu / res.ElapsedSeconds / float64(cpus)
+			res.Resources.CPUUtilMean = res.Resources.CPUSeconds / res.ElapsedSeconds / float64(cpus)
 			// A run shorter than a few samples can peak above what the
 			// samples saw, never below its mean.
 			res.Resources.CPUUtilMax = max(res.Resources.CPUUtilMax, res.Resources.CPUUtilMean)

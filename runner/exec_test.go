@@ -184,3 +184,32 @@ func waitForFile(t *testing.T, path, substr string) {
 	}
 	t.Errorf("%s never held %q", path, substr)
 }
+
+// TestRunAccountsTree checks that a run's kernel accounting covers a
+// grandchild: the fake starts one that burns a known CPU time by its own
+// clock and waits for it, so the tree's cpu_seconds is at least that.
+func TestRunAccountsTree(t *testing.T) {
+	const burn = 0.4
+	r := fakeRunner(t, "sleep=0;cpuchild="+strconv.FormatFloat(burn, 'f', -1, 64))
+	tr := testTrial(t, 4)
+	res := r.Run(context.Background(), record.Run{Trial: &tr}, time.Minute)
+	if res.Status != record.StatusOK {
+		t.Fatalf("status %s, error %q, stderr %q", res.Status, res.Error, res.StderrTail)
+	}
+	rs := res.Resources
+	// Note: the upper bound is CPU time, which a busy machine does not
+	// inflate: two Go processes start in well under a second of CPU.
+	if rs.CPUSeconds < burn || rs.CPUSeconds > burn+1 {
+		t.Errorf("cpu_seconds = %v, want the grandchild's %v and a little start-up", rs.CPUSeconds, burn)
+	}
+	if d := rs.CPUSeconds - rs.CPUUserSeconds - rs.CPUSysSeconds; d > 1e-9 || d < -1e-9 {
+		t.Errorf("cpu_seconds %v is not user %v + sys %v", rs.CPUSeconds, rs.CPUUserSeconds, rs.CPUSysSeconds)
+	}
+	if rs.ProcessRSSMaxBytes <= 0 || rs.MinorFaults <= 0 || rs.VoluntaryCtxSwitches+rs.InvoluntaryCtxSwitches <= 0 {
+		t.Errorf("accounting: %+v", rs)
+	}
+	v, ok := metric.Value(res, "cpu_seconds_per_frame")
+	if !ok || v != rs.CPUSeconds/float64(res.Metrics.Frames) {
+		t.Errorf("cpu_seconds_per_frame = %v, %t; want %v", v, ok, rs.CPUSeconds/float64(res.Metrics.Frames))
+	}
+}

@@ -135,7 +135,7 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 	if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(line+"\n"), 0o644); err != nil {
 		return fail(err)
 	}
-	sup, err := r.supervise(ctx, res, dir, ffmpeg, args, timeout)
+	sup, err := r.supervise(ctx, res, dir, ffmpeg, args, nil, timeout)
 	if err != nil {
 		return fail(fmt.Errorf("cannot start %s: %w", ffmpeg, err))
 	}

@@ -32,7 +32,7 @@ if [ "${FTBENCH_CUDA_VET:-1}" = 0 ]; then
   log "skipped (FTBENCH_CUDA_VET=0)"
   exit 0
 fi
-cache=${FTBENCH_CUDA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ftbench/cuda}
+cache=${FTBENCH_CUDA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ftbench/cuda}
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 tmp=""
@@ -116,8 +116,9 @@ if ! inc=$(header_dir); then
   inc=$(header_dir) || die "no cuda.h in $cache/include after fetching it"
 fi
 log "go vet -tags cuda ./... with $inc/cuda.h"
-case $inc in
-  /usr/include | /usr/local/cuda/include) ;; # on gorgonia.org/cu's own include path
-  *) export CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -I$inc" ;;
-esac
+if [ "$inc" != /usr/include ]; then
+  # Note: gorgonia.org/cu's own flags name /usr/local/cuda/include, but
+  # pipeline/detect includes cuda.h from the compiler's default path.
+  export CGO_CFLAGS="${CGO_CFLAGS:--O2 -g} -I$inc"
+fi
 go vet -tags cuda ./...

@@ -357,3 +357,10 @@ func minRunsToReach(o Options) int {
 	}
 	return n
 }
+
+// MinP returns the smallest p-value the U test can give for n and m
+// values under o.Alternative: with 3 runs a side, 0.1 two-sided.
+func MinP(n, m int, o Options) float64 {
+	o, _ = o.checked()
+	return minP(n, m, o.Alternative)
+}

@@ -60,6 +60,11 @@ func (s *Sweep) DryRun(w io.Writer) {
 		fmt.Fprintf(w, ", %d already recorded, %d to run", len(runs)-len(todo), len(todo))
 	}
 	fmt.Fprintln(w)
+	if plan.Adaptive() {
+		most := len(plan.Trials) * (plan.Warmups + plan.MaxRepeats)
+		fmt.Fprintf(w, "repeats until decided: %d to %d counted rounds; a trial gets another round while the median interval of its %s is wider than ±%s, so at most %d runs\n",
+			plan.Repeats, plan.MaxRepeats, spec.Objective.Metric, pct(plan.CI), most)
+	}
 	fmt.Fprintln(w, estimate(plan, todo, s.prior))
 	if spec.Calibrate && !s.Searching() {
 		fmt.Fprintln(w, s.referenceNote())

@@ -70,9 +70,18 @@ func RunGrid(ctx context.Context, ex Executor, plan record.Plan, w *record.Write
 	all := plan.Runs()
 	todo := Pending(plan, done)
 	sum := Summary{Runs: len(all), Skipped: len(all) - len(todo)}
+	_, err := runList(ctx, ex, todo, plan.Timeout, w, &sum, progress)
+	return sum, err
+}
+
+// runList runs todo in order through ex, appending each result to w and
+// counting it in sum, as RunGrid does; it returns the results it got.
+func runList(ctx context.Context, ex Executor, todo []record.Run, timeout time.Duration, w *record.Writer, sum *Summary, progress func(Status)) ([]*record.Result, error) {
 	start := time.Now()
+	defer func() { sum.Elapsed += time.Since(start) }()
 	var last *record.Result
 	var spent time.Duration
+	var got []*record.Result
 	report := func(i int) {
 		if progress == nil {
 			return
@@ -88,17 +97,16 @@ func RunGrid(ctx context.Context, ex Executor, plan record.Plan, w *record.Write
 	}
 	for i, run := range todo {
 		if ctx.Err() != nil {
-			sum.Elapsed = time.Since(start)
-			return sum, record.ErrInterrupted
+			return got, record.ErrInterrupted
 		}
 		report(i)
 		t0 := time.Now()
-		res := ex.Run(ctx, run, plan.Timeout)
+		res := ex.Run(ctx, run, timeout)
 		spent += time.Since(t0)
 		if err := w.Append(res); err != nil {
-			sum.Elapsed = time.Since(start)
-			return sum, err
+			return got, err
 		}
+		got = append(got, res)
 		last = res
 		switch {
 		case record.IsReference(res) && res.Status != record.StatusInterrupted:
@@ -116,16 +124,14 @@ func RunGrid(ctx context.Context, ex Executor, plan record.Plan, w *record.Write
 			sum.Failed++
 		}
 		if res.Status == record.StatusInterrupted {
-			sum.Elapsed = time.Since(start)
-			return sum, record.ErrInterrupted
+			return got, record.ErrInterrupted
 		}
 	}
 	report(len(todo))
-	sum.Elapsed = time.Since(start)
 	if ctx.Err() != nil {
-		return sum, record.ErrInterrupted
+		return got, record.ErrInterrupted
 	}
-	return sum, nil
+	return got, nil
 }
 
 // String sums up what ran: "8 runs: 6 ok, 1 failed, 1 timed out, 2

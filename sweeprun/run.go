@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/internal/progress"
+	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/reports"
 )
@@ -55,10 +56,21 @@ func (s *Sweep) Run(ctx context.Context, ex Executor, w *record.Writer, p Progre
 		update = p.Update
 	}
 	sum, err := RunGrid(ctx, ex, s.plan, w, DoneRuns(s.prior), update)
+	var undecided []Undecided
+	if err == nil && s.plan.Adaptive() {
+		var results []*record.Result
+		if results, err = s.readPrior(); err == nil {
+			m, _ := metric.Lookup(s.spec.Objective.Metric)
+			undecided, err = AddRounds(ctx, ex, s.plan, w, results, m.Value, &sum, update)
+		}
+	}
 	if p != nil {
 		p.Clear()
 	}
 	fmt.Fprintf(s.opts.Stdout, "%s: %s in %s -> %s\n", s.spec.Name, sum, sum.Elapsed.Round(time.Second), s.ResultsPath())
+	for _, u := range undecided {
+		fmt.Fprintf(s.opts.Stdout, "  stopped at max = %d repeats, wider than ±%s: %s\n", s.plan.MaxRepeats, pct(s.plan.CI), u)
+	}
 	if sum.Reference > 0 && sum.ReferenceFailed == sum.Reference {
 		fmt.Fprintf(s.opts.Stderr, "ftbench sweep: warning: every reference run failed (their error is in the reference:ffmpeg records of %s), so `ftbench gate --normalize reference` cannot use this sweep\n", s.ResultsPath())
 	}

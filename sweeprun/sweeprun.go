@@ -68,9 +68,15 @@ type Sweep struct {
 }
 
 // New checks that the spec can run as asked and reads the records already
-// in the output folder, warning about malformed ones; it changes nothing.
+// in the output folder, warning about malformed ones and passing on the
+// spec's warnings; it changes nothing.
 func New(spec *sweeps.Spec, opts Options) (*Sweep, error) {
 	s := &Sweep{spec: spec, opts: opts}
+	for _, w := range spec.Warnings {
+		if opts.Stderr != nil {
+			fmt.Fprintf(opts.Stderr, "ftbench sweep: warning: %s\n", w)
+		}
+	}
 	var err error
 	if s.prior, err = s.readPrior(); err != nil {
 		return nil, err

@@ -39,15 +39,16 @@ func DefaultText() []byte { return bytes.Clone(defaultSpec) }
 // pipeline config and calibration.
 func newSpec(file string, data []byte) *Spec {
 	return &Spec{
-		File:      file,
-		Name:      strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
-		Repeats:   DefaultRepeats,
-		Warmups:   DefaultWarmups,
-		Timeout:   DefaultTimeout,
-		Objective: defaultObjective,
-		Base:      config.DefaultConfig(),
-		Calibrate: true,
-		KPIs:      DefaultKPIs(),
-		Text:      bytes.Clone(data),
+		File:       file,
+		Name:       strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)),
+		Repeats:    DefaultRepeats,
+		RepeatsMax: DefaultRepeats,
+		Warmups:    DefaultWarmups,
+		Timeout:    DefaultTimeout,
+		Objective:  defaultObjective,
+		Base:       config.DefaultConfig(),
+		Calibrate:  true,
+		KPIs:       DefaultKPIs(),
+		Text:       bytes.Clone(data),
 	}
 }

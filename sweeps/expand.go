@@ -120,5 +120,5 @@ func (s *Spec) Trials() []record.Trial {
 
 // Plan returns the spec's runs as a runner plan.
 func (s *Spec) Plan() record.Plan {
-	return record.Plan{Name: s.Name, Trials: s.Trials(), Warmups: s.Warmups, Repeats: s.Repeats, Timeout: s.Timeout}
+	return record.Plan{Name: s.Name, Trials: s.Trials(), Warmups: s.Warmups, Repeats: s.Repeats, MaxRepeats: s.RepeatsMax, CI: s.RepeatsCI, Timeout: s.Timeout}
 }

@@ -27,7 +27,19 @@ type Spec struct {
 	Base        config.Config // the defaults with [base] applied
 	BaseKeys    []string      // the keys [base] sets, sorted
 	Axes        []Axis
-	Repeats     int
+	// Repeats is the counted rounds every trial runs (a table's min).
+	Repeats int
+	// RepeatsMax is the most counted rounds a trial may run when the spec
+	// repeats until decided (repeats = { min, max, ci }); equal to Repeats
+	// for a plain integer.
+	RepeatsMax int
+	// RepeatsCI is the relative half-width of the objective's median
+	// interval a trial must reach before it stops adding rounds; 0 for a
+	// plain integer (a fixed number of rounds).
+	RepeatsCI float64
+	// Warnings are what validation found questionable but not wrong,
+	// each naming the spec's file and line; ftbench sweep prints them.
+	Warnings    []string
 	Warmups     int
 	Timeout     time.Duration
 	Objective   Objective
@@ -40,6 +52,11 @@ type Spec struct {
 	// per input, interleaved with the trials, so the gate can compare
 	// frames/s across machines. On unless the spec says calibrate = false.
 	Calibrate bool
+	// Instrument runs every trial under an instrument
+	// (record.InstrumentInstructions: cachegrind's instruction counts);
+	// empty for plain runs. An instrumented sweep runs no reference
+	// workload: its wall-clock figures measure the instrument.
+	Instrument string
 	// Text is the spec as read, copied into the output folder.
 	Text []byte
 	// Search is the [search] table; nil = the whole grid.
@@ -73,7 +90,7 @@ func Load(path string) (*Spec, error) {
 var topLevel = map[string]string{
 	"name":         "a string",
 	"description":  "a string",
-	"repeats":      "a positive integer",
+	"repeats":      "a positive integer, or a table { min = 5, max = 30, ci = 0.02 }",
 	"warmups":      "a non-negative integer",
 	"timeout":      `a duration such as "90s"`,
 	"memory_limit": `a size such as "4GiB": each run's address space`,
@@ -85,6 +102,7 @@ var topLevel = map[string]string{
 	"base":         "a table of pipeline config fields",
 	"axes":         "a table of pipeline config fields",
 	"search":       "a table with strategy and budget",
+	"instrument":   `"instructions" (count instructions under valgrind's cachegrind)`,
 	"kpi":          "a table of the plan's KPI targets",
 }
 
@@ -129,6 +147,10 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 	}
 	if len(p.errs) == 0 {
 		p.uniqueIDs(s)
+		p.repeatsRuns(s)
+	}
+	if len(p.errs) == 0 {
+		p.repeatsPower(s)
 	}
 	if len(p.errs) > 0 {
 		return nil, p.sorted()
@@ -158,12 +180,7 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 		s.Description = p.str("description", v)
 	}
 	if v, ok := raw["repeats"]; ok {
-		if n, ok := p.integer("repeats", v); ok {
-			if n < 1 {
-				p.errf("repeats", "%d is not a positive integer", n)
-			}
-			s.Repeats = int(n)
-		}
+		p.repeats(s, v)
 	}
 	if v, ok := raw["warmups"]; ok {
 		if n, ok := p.integer("warmups", v); ok {
@@ -183,6 +200,16 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 	}
 	if v, ok := raw["calibrate"]; ok {
 		s.Calibrate = p.boolean("calibrate", v)
+	}
+	if v, ok := raw["instrument"]; ok {
+		s.Instrument = p.str("instrument", v)
+		if s.Instrument != record.InstrumentInstructions {
+			p.errf("instrument", "%q is no instrument; the only one is %q", s.Instrument, record.InstrumentInstructions)
+		}
+		if _, set := raw["calibrate"]; set && s.Calibrate {
+			p.errf("calibrate", "an instrumented sweep counts instructions, and the reference workload calibrates wall-clock speed, which it does not measure: drop calibrate")
+		}
+		s.Calibrate = false
 	}
 }
 

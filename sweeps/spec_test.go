@@ -64,7 +64,7 @@ func TestInvalidSpecs(t *testing.T) {
 		line int
 		want string // the whole message after "FILE:LINE: "
 	}{
-		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, input, kpi, memory_limit, name, objective, reference, repeats, search, timeout, warmups`},
+		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, input, instrument, kpi, memory_limit, name, objective, reference, repeats, search, timeout, warmups`},
 		{"axis the pipeline lacks", in + "[axes]\nbatch = [1]\nreader_threads = [1, 2]\n", 5, `field "axes.reader_threads": the pipeline has no such config field; did you mean decoder_threads?`},
 		{"base field the pipeline lacks", in + "[base]\ngpu_memory_pool = 4\n", 4, `field "base.gpu_memory_pool": the pipeline has no such config field` + printConfigHint},
 		{"empty axis", in + "[axes]\nbatch = []\n", 4, `field "axes.batch": empty axis: give at least one value`},
@@ -82,8 +82,18 @@ func TestInvalidSpecs(t *testing.T) {
 		{"invalid combination", in + "[axes]\nmin_face = [0.5]\nmax_face = [0.3, 0.9]\n", 5, `field "axes.max_face": trial min_face=0.5,max_face=0.3: must be in [min_face, 1], got 0.3`},
 		{"bad base value", in + "[base]\ncrf = 99\n", 4, `field "base.crf": must be in 0..51, got 99`},
 		{"base value of the wrong type", in + "[base]\npreset = 3\n", 4, `field "base.preset": want a string, got the integer 3`},
+		{"unknown instrument", "instrument = \"cycles\"\n" + in, 1, `field "instrument": "cycles" is no instrument; the only one is "instructions"`},
+		{"instrument with calibrate", "instrument = \"instructions\"\ncalibrate = true\n" + in, 2, `field "calibrate": an instrumented sweep counts instructions, and the reference workload calibrates wall-clock speed, which it does not measure: drop calibrate`},
 		{"repeats zero", "repeats = 0\n" + in, 1, `field "repeats": 0 is not a positive integer`},
 		{"repeats a string", "repeats = \"3\"\n" + in, 1, `field "repeats": want an integer, got the string "3"`},
+		{"repeats table min zero", "repeats = { min = 0, max = 30, ci = 0.02 }\n" + in, 1, `field "repeats.min": 0 is not a positive integer`},
+		{"repeats table max below min", "name = \"x\"\nrepeats = { min = 5, max = 4, ci = 0.02 }\n" + in, 2, `field "repeats.max": max = 4 is below min = 5`},
+		{"repeats table ci too large", "repeats = { min = 5, max = 30, ci = 1.5 }\n" + in, 1, `field "repeats.ci": 1.5 is not a fraction between 0 and 1 (0.02 asks for a median within ±2%)`},
+		{"repeats table ci an integer", "repeats = { min = 5, max = 30, ci = 2 }\n" + in, 1, `field "repeats.ci": want a fraction such as 0.02 (a relative half-width), got the integer 2`},
+		{"repeats table unknown key", "repeats = { min = 5, max = 30, ci = 0.02, until = 3 }\n" + in, 1, `field "repeats.until": unknown field; repeats = { min = 5, max = 30, ci = 0.02 } has min, max and ci`},
+		{"repeats table without ci", "repeats = { min = 5, max = 30 }\n" + in, 1, `field "repeats": the table lacks ci; write repeats = { min = 5, max = 30, ci = 0.02 }`},
+		{"repeats table max too large", "repeats = { min = 5, max = 300000, ci = 0.02 }\n" + in, 1, `field "repeats.max": 300000 rounds is too many; at most 100000`},
+		{"repeats table too many runs", "repeats = { min = 5, max = 2000, ci = 0.02 }\n" + in + "[axes]\nbatch = { from = 1, to = 100 }\n", 1, `field "repeats": 100 trials x (0 warm-ups + 2000 repeats) plan 200000 runs, more than 100000; lower max or the axes`},
 		{"negative warmups", "warmups = -1\n" + in, 1, `field "warmups": -1 is negative`},
 		{"bad timeout", "timeout = \"soon\"\n" + in, 1, `field "timeout": "soon" is not a positive duration such as "90s" or "10m"`},
 		{"unknown metric in a constraint", "constraints = [\"vram_fractoin <= 0.85\"]\n" + in, 1, `field "constraints": constraint "vram_fractoin <= 0.85": unknown metric "vram_fractoin"; did you mean vram_fraction?`},
@@ -143,5 +153,47 @@ func TestAllErrorsAtOnce(t *testing.T) {
 		if list[i].Line < list[i-1].Line {
 			t.Errorf("errors out of line order: %v", err)
 		}
+	}
+}
+
+// TestRepeatsTable: a table sets the least and most rounds and the
+// interval to reach; an integer keeps meaning exactly that many rounds.
+func TestRepeatsTable(t *testing.T) {
+	t.Parallel()
+	const in = "[[input]]\nfixture = \"face_360p\"\n"
+	s, err := Parse([]byte("repeats = { min = 5, max = 30, ci = 0.02 }\n"+in), "r.toml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Repeats != 5 || s.RepeatsMax != 30 || s.RepeatsCI != 0.02 {
+		t.Errorf("repeats = %d..%d ci %g, want 5..30 ci 0.02", s.Repeats, s.RepeatsMax, s.RepeatsCI)
+	}
+	if p := s.Plan(); p.Repeats != 5 || p.MaxRepeats != 30 || p.CI != 0.02 || !p.Adaptive() {
+		t.Errorf("plan %+v does not carry the bounds", p)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("5 repeats reach alpha 0.05, yet: %v", s.Warnings)
+	}
+	s, err = Parse([]byte("repeats = 6\n"+in), "r.toml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := s.Plan(); p.Repeats != 6 || p.MaxRepeats != 6 || p.Adaptive() {
+		t.Errorf("repeats = 6 planned %+v, want exactly 6 rounds", p)
+	}
+}
+
+// TestRepeatsPowerWarning: 3 repeats a side cannot reach alpha = 0.05
+// with the rank test (smallest p 0.1); the spec warns, naming its line
+// and the 4 that would, and still parses.
+func TestRepeatsPowerWarning(t *testing.T) {
+	t.Parallel()
+	s, err := Parse([]byte("name = \"x\"\nrepeats = 3\n[[input]]\nfixture = \"face_360p\"\n"), "w.toml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "w.toml:2: repeats = 3 cannot reach alpha = 0.05 with the rank test (its smallest p for 3+3 runs is 0.100); 4 repeats would, and where it cannot the comparison falls back to Welch's t on logs"
+	if len(s.Warnings) != 1 || s.Warnings[0] != want {
+		t.Errorf("warnings %q, want [%q]", s.Warnings, want)
 	}
 }

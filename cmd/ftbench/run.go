@@ -16,6 +16,7 @@ import (
 	"github.com/ftbench/ftbench/internal/progress"
 	"github.com/ftbench/ftbench/pipeline"
 	"github.com/ftbench/ftbench/pipeline/config"
+	"github.com/ftbench/ftbench/runner"
 )
 
 const runUsage = `usage: ftbench run INPUT [-o OUT.mp4] [--config FILE.toml] [--tracks tracks.json]
@@ -30,6 +31,7 @@ Examples:
   ftbench run talk.mp4 -o talk_9x16.mp4
   ftbench run girl.mp4 --gt groundtruth_rect.txt --metrics m.json
   ftbench run --print-config > my.toml && ftbench run talk.mp4 --config my.toml
+  ftbench run talk.mp4 --instrument instructions
 
 flags:
 `
@@ -50,9 +52,13 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	cascade := fs.String("cascade", "", "PICO cascade `file` (overrides the config's cascade)")
 	printConfig := fs.Bool("print-config", false, "print the default config as a TOML file and exit")
 	quiet := fs.Bool("q", false, "no progress bar")
+	instrument := fs.String("instrument", "", "run under an `instrument`: \"instructions\" counts the instructions of the whole run under valgrind's cachegrind (about 15x slower)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *instrument != "" {
+		return runInstrumented(stdout, stderr, *instrument, *metricsPath, args)
 	}
 	if *printConfig {
 		_, err := stdout.Write(config.DefaultConfig().WriteTOML("ftbench pipeline config: every knob, with its default value."))
@@ -115,5 +121,25 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 		}
 	}
 	fmt.Fprintln(stdout, m.Summary(input, *out))
+	return nil
+}
+
+// runInstrumented runs this same command without --instrument under the
+// instrument and prints the instructions of its whole process tree.
+func runInstrumented(stdout, stderr io.Writer, instrument, metricsPath string, args []string) error {
+	if err := runner.CheckInstrument(instrument); err != nil {
+		return withCode(exitUsage, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, frames, err := runner.RunSelf(ctx, instrument, metricsPath, args, stdout, stderr)
+	switch {
+	case err != nil:
+		return withCode(exitFailure, err)
+	case frames == 0:
+		fmt.Fprintf(stdout, "instructions: %d (cachegrind, the whole process tree)\n", n)
+	default:
+		fmt.Fprintf(stdout, "instructions: %d, %.0f per frame (cachegrind, the whole process tree)\n", n, float64(n)/float64(frames))
+	}
 	return nil
 }

@@ -148,7 +148,10 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	}
 
 	r := &runner.Runner{Command: strings.Fields(*runCmdLine), Dir: dir, Sampler: sampler, Env: &env, SweepName: spec.Name,
-		Shard: sh.String(), KeepOutputs: *keep, MemoryLimitBytes: spec.MemoryLimit}
+		Shard: sh.String(), KeepOutputs: *keep, MemoryLimitBytes: spec.MemoryLimit, Instrument: spec.Instrument}
+	if err := runner.CheckInstrument(spec.Instrument); err != nil {
+		return withCode(exitUsage, fmt.Errorf("%s: %v", spec.File, err))
+	}
 	if *memLimit != "" {
 		if r.MemoryLimitBytes, err = sweeps.ParseSize(*memLimit); err != nil {
 			return withCode(exitUsage, fmt.Errorf("--memory-limit: %v", err))

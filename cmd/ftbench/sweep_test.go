@@ -154,7 +154,7 @@ func TestSweepFailuresRecorded(t *testing.T) {
 	if r := byBatch[2]; r.Status != record.StatusFailed || !strings.Contains(r.Error, "boom") || !strings.Contains(r.StderrTail, "boom") {
 		t.Errorf("crash: %s %q", r.Status, r.Error)
 	}
-	if r := byBatch[3]; r.Status != record.StatusTimeout || !strings.Contains(r.Error, "timed out after 2s") {
+	if r := byBatch[3]; r.Status != record.StatusTimeout || !strings.Contains(r.Error, "timed out after 8s") {
 		t.Errorf("hang: %s %q", r.Status, r.Error)
 	}
 	if r := byBatch[4]; r.Status != record.StatusOK || r.Metrics == nil || r.Metrics.FPS != runnertest.FPS(r.Config) {

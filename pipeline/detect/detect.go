@@ -71,6 +71,8 @@ func LoadCascade(path string) (*Cascade, []byte, error) {
 // FTBENCH_INJECT_DETECT_OOM=N makes every detector call on more than N
 // frames fail with ErrOutOfMemory, as a device with room for N frames
 // would: the fault-injection hook the batch = "auto" tests use.
+// FTBENCH_INJECT_SLOWDOWN=F adds F of the default config's CPU work per
+// frame (see SlowdownEnv): the hook that tests the gate on real runs.
 func NewDetector(cfg config.Config, cascadeData []byte) (Detector, error) {
 	d, err := newDetector(cfg, cascadeData)
 	if err != nil {
@@ -82,6 +84,11 @@ func NewDetector(cfg config.Config, cascadeData []byte) (Detector, error) {
 			return nil, fmt.Errorf("FTBENCH_INJECT_DETECT_OOM=%q: want a number of frames", s)
 		}
 		d = oomInjector{d, n}
+	}
+	if f, err := slowdownFraction(); err != nil {
+		return nil, err
+	} else if f > 0 {
+		d = slowdownInjector{d, f}
 	}
 	return d, nil
 }

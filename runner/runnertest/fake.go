@@ -28,6 +28,8 @@ import (
 //	kill=KEY:VALUE       die by SIGKILL (as the OOM killer does) when KEY is VALUE
 //	hang=KEY:VALUE       start a grandchild, then hang, when KEY is VALUE
 //	nometrics=KEY:VALUE  exit 0 without writing metrics when KEY is VALUE
+//	cpuchild=SECONDS     start a grandchild that burns SECONDS of CPU time (by
+//	                     its own CPU clock) and wait for it
 //	log=PATH             append "start PID LABEL" to PATH when a run starts
 //
 // For example "sleep=0.1;crash=batch:3;hang=batch:5".
@@ -36,12 +38,20 @@ const EnvVar = "FTBENCH_FAKE_CHILD"
 // grandchildEnv marks the grandchild a hanging fake starts.
 const grandchildEnv = "FTBENCH_FAKE_GRANDCHILD"
 
+// burnEnv holds the CPU seconds a cpuchild grandchild burns.
+const burnEnv = "FTBENCH_FAKE_BURN_CPU"
+
 // MaybeChild runs the fake and exits when EnvVar is set; otherwise it
 // returns at once. Call it from TestMain or an init function.
 func MaybeChild() {
 	if os.Getenv(grandchildEnv) != "" {
 		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
 		time.Sleep(time.Hour)
+		os.Exit(0)
+	}
+	if v := os.Getenv(burnEnv); v != "" {
+		seconds, _ := strconv.ParseFloat(v, 64)
+		burnCPU(seconds)
 		os.Exit(0)
 	}
 	rules := os.Getenv(EnvVar)
@@ -83,7 +93,7 @@ func child(rules string, args []string) int {
 		x, ok := values[k]
 		return ok && fmt.Sprint(x) == v
 	}
-	sleep, burn := 0.05, 0.0
+	sleep, burn, cpuchild := 0.05, 0.0, ""
 	var logPath string
 	var crash, kill, hang, nometrics bool
 	for _, rule := range strings.Split(rules, ";") {
@@ -102,6 +112,8 @@ func child(rules string, args []string) int {
 			hang = hang || matches(v)
 		case "nometrics":
 			nometrics = nometrics || matches(v)
+		case "cpuchild":
+			cpuchild = v
 		case "log":
 			logPath = v
 		}
@@ -135,6 +147,14 @@ func child(rules string, args []string) int {
 		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
 		time.Sleep(time.Hour)
 	}
+	if cpuchild != "" {
+		gc := exec.Command(os.Args[0])
+		gc.Env = append(os.Environ(), burnEnv+"="+cpuchild)
+		if err := gc.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "fake pipeline: cpu grandchild: %v\n", err)
+			return 1
+		}
+	}
 	if burn > 0 {
 		for x := 0; time.Since(start).Seconds() < burn; x++ {
 			_ = x * x
@@ -167,4 +187,20 @@ func child(rules string, args []string) int {
 
 func label(values map[string]any) string {
 	return fmt.Sprintf("batch=%v,decoder_threads=%v", values["batch"], values["decoder_threads"])
+}
+
+// burnCPU spins until this process has used the given CPU seconds, by the
+// kernel's clock, however busy the machine.
+func burnCPU(seconds float64) {
+	for x := 0; ; x++ {
+		if x%1_000_000 == 0 {
+			var ru syscall.Rusage
+			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+				return
+			}
+			if float64(ru.Utime.Nano()+ru.Stime.Nano())/1e9 >= seconds {
+				return
+			}
+		}
+	}
 }
