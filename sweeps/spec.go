@@ -143,7 +143,7 @@ func Parse(data []byte, file, dir string) (*Spec, error) {
 		}
 	}
 	if len(p.errs) == 0 {
-		p.groundTruthGoals(s)
+		p.unmeasurableGoals(s)
 	}
 	if len(p.errs) == 0 {
 		p.uniqueIDs(s)
