@@ -110,6 +110,10 @@ type Metric struct {
 	// GroundTruth marks a metric measured against the input's ground
 	// truth: a run on an input without it lacks it.
 	GroundTruth bool
+	// Instrument names the instrument a run must be under to have the
+	// metric ("instructions": record.InstrumentInstructions); empty when
+	// plain runs have it.
+	Instrument string
 	// Deterministic marks a count that noise cannot move (instructions
 	// under cachegrind): the gate compares its runs against their measured
 	// spread, so one or two runs a side decide, and an inconclusive

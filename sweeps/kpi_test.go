@@ -95,6 +95,9 @@ func TestUnmeasurableGoals(t *testing.T) {
 			wantManage: `s.toml:1: field "constraints": vram_fraction is a GPU metric and this machine has no GPU`},
 		{name: "GPU objective, no GPU", text: fixture + "\n[objective]\nmetric = \"gpu_util_mean\"\ndirection = \"maximize\"\n",
 			wantManage: `s.toml:5: field "objective.metric": gpu_util_mean is a GPU metric`},
+		{name: "instruction count without the instrument", text: "constraints = [\"instructions_per_frame <= 1e9\"]\n" + fixture,
+			wantParse: `s.toml:1: field "constraints": instructions_per_frame is counted under instrument = "instructions", which this spec does not set`},
+		{name: "instruction count under the instrument", text: "instrument = \"instructions\"\ncalibrate = false\nconstraints = [\"instructions_per_frame <= 1e9\"]\n" + fixture},
 		{name: "GPU metric on a GPU", gpu: true, text: "constraints = [\"vram_fraction <= 0.85\"]\n" + fixture},
 	}
 	for _, tt := range tests {

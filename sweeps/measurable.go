@@ -28,10 +28,17 @@ func (s *Spec) goals() []goal {
 	return out
 }
 
-// groundTruthGoals reports the objective and constraints that need ground
-// truth when some input has none: such a spec could only end in "no
-// feasible config".
-func (p *parser) groundTruthGoals(s *Spec) {
+// unmeasurableGoals reports the objective and constraints that the spec's
+// own runs cannot measure: a metric of an instrument the spec does not
+// use, or one that needs ground truth when some input has none. Such a
+// spec could only end in "no feasible config".
+func (p *parser) unmeasurableGoals(s *Spec) {
+	for _, g := range s.goals() {
+		if m, ok := metric.Lookup(g.metric); ok && m.Instrument != "" && m.Instrument != s.Instrument {
+			p.errf(g.field, "%s is counted under instrument = %q, which this spec does not set; add it, or drop %s",
+				g.metric, m.Instrument, g.metric)
+		}
+	}
 	var without []string
 	for _, in := range s.Inputs {
 		if in.Fixture == "" && in.GroundTruth == "" {

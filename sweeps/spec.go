@@ -179,7 +179,7 @@ func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
 		}
 	}
 	if len(p.errs) == 0 {
-		p.groundTruthGoals(s)
+		p.unmeasurableGoals(s)
 	}
 	if len(p.errs) == 0 {
 		p.uniqueIDs(s)
