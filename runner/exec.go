@@ -237,14 +237,46 @@ var harnessErrnos = []string{"no space left on device", "disk quota exceeded", "
 // its last line, that writing a file in the run's folder failed for one of
 // harnessErrnos: the folder is the harness's, so the failure is the
 // harness's too (a full disk is not a slow config), and nil otherwise.
+//
+// Note: on a full disk the child's stderr.log, in the same folder, may be
+// empty, so a failed child whose folder cannot take a small write now is
+// the harness's failure as well.
 func harnessWriteFailure(waitErr error, tail, dir string) error {
+	if waitErr == nil {
+		return nil
+	}
 	line := lastLine(tail)
-	if waitErr == nil || !strings.Contains(line, dir) {
+	if strings.Contains(line, dir) {
+		for _, e := range harnessErrnos {
+			if strings.Contains(line, e) {
+				return fmt.Errorf("the run's output in %s could not be written: %s", dir, line)
+			}
+		}
+	}
+	if err := probeWrite(dir); err != nil {
+		return fmt.Errorf("the run's folder %s cannot be written: %w", dir, err)
+	}
+	return nil
+}
+
+// probeWrite writes, syncs and removes a small file in dir, and returns
+// the error when one of harnessErrnos stops it.
+func probeWrite(dir string) error {
+	f, err := os.CreateTemp(dir, ".probe*")
+	if err == nil {
+		_, err = f.Write(make([]byte, 64<<10))
+		if err == nil {
+			err = f.Sync()
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	if err == nil {
 		return nil
 	}
 	for _, e := range harnessErrnos {
-		if strings.Contains(line, e) {
-			return fmt.Errorf("the run's output in %s could not be written: %s", dir, line)
+		if strings.Contains(err.Error(), e) {
+			return err
 		}
 	}
 	return nil
