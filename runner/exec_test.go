@@ -21,23 +21,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testTrial returns a trial of the default config with the given batch, on
-// a dummy input file.
-func testTrial(t *testing.T, batch int) record.Trial {
-	t.Helper()
-	video := filepath.Join(t.TempDir(), "clip.mp4")
-	if err := os.WriteFile(video, []byte("video"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.DefaultConfig().With(map[string]any{"batch": batch})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := record.Input{Name: "clip.mp4", Video: video, Size: 5}
-	axes := []record.Setting{{Key: "batch", Value: batch}}
-	return record.Trial{ID: record.TrialID(cfg, in), Label: record.Label(axes), Axes: axes, Config: cfg, Input: in}
-}
-
 // fakeRunner returns a runner whose child is this test binary acting as
 // the fake pipeline with the given rules.
 func fakeRunner(t *testing.T, rules string) *Runner {
@@ -55,7 +38,7 @@ func fakeRunner(t *testing.T, rules string) *Runner {
 
 func TestRunOK(t *testing.T) {
 	r := fakeRunner(t, "burn=0.3")
-	tr := testTrial(t, 4)
+	tr := runnertest.Trial(t, 4)
 	res := r.Run(context.Background(), record.Run{Trial: &tr, Round: 1, Repetition: 0}, time.Minute)
 	if res.Status != record.StatusOK {
 		t.Fatalf("status %s, error %q, stderr %q", res.Status, res.Error, res.StderrTail)
@@ -112,7 +95,7 @@ func TestRunFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "log")
 			r := fakeRunner(t, tt.rules+";log="+log)
-			tr := testTrial(t, 4)
+			tr := runnertest.Trial(t, 4)
 			res := r.Run(context.Background(), record.Run{Trial: &tr}, tt.timeout)
 			if res.Status != tt.status || !strings.Contains(res.Error, tt.errHas) {
 				t.Fatalf("status %s error %q; want %s with %q", res.Status, res.Error, tt.status, tt.errHas)
@@ -162,7 +145,7 @@ func checkGrandchildDead(t *testing.T, log string) {
 func TestRunInterrupted(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "log")
 	r := fakeRunner(t, "hang=batch:4;log="+log)
-	tr := testTrial(t, 4)
+	tr := runnertest.Trial(t, 4)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		waitForFile(t, log, "grandchild")
@@ -191,7 +174,7 @@ func waitForFile(t *testing.T, path, substr string) {
 func TestRunAccountsTree(t *testing.T) {
 	const burn = 0.4
 	r := fakeRunner(t, "sleep=0;cpuchild="+strconv.FormatFloat(burn, 'f', -1, 64))
-	tr := testTrial(t, 4)
+	tr := runnertest.Trial(t, 4)
 	res := r.Run(context.Background(), record.Run{Trial: &tr}, time.Minute)
 	if res.Status != record.StatusOK {
 		t.Fatalf("status %s, error %q, stderr %q", res.Status, res.Error, res.StderrTail)

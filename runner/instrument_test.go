@@ -11,6 +11,7 @@ import (
 
 	"github.com/ftbench/ftbench/metric"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/runner/runnertest"
 )
 
 func TestParseCachegrind(t *testing.T) {
@@ -71,7 +72,7 @@ func TestRunInstrumented(t *testing.T) {
 	}
 	r := fakeRunner(t, "sleep=0")
 	r.Instrument = record.InstrumentInstructions
-	tr := testTrial(t, 4)
+	tr := runnertest.Trial(t, 4)
 	run := record.Run{Trial: &tr}
 	res := r.Run(context.Background(), run, 2*time.Minute)
 	if res.Status != record.StatusOK {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/runner/runnertest"
 )
 
 // TestMemoryLimit: a run under a generous limit succeeds, and its child
@@ -30,7 +31,7 @@ func TestMemoryLimit(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "log")
 			r := fakeRunner(t, "sleep=0.5;log="+log)
 			r.MemoryLimitBytes = tt.limit
-			tr := testTrial(t, 4)
+			tr := runnertest.Trial(t, 4)
 			done := make(chan *record.Result, 1)
 			go func() { done <- r.Run(context.Background(), record.Run{Trial: &tr}, time.Minute) }()
 			var limits string

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/record"
 	"github.com/ftbench/ftbench/runner"
 	"github.com/ftbench/ftbench/runner/runnertest"
@@ -40,29 +39,13 @@ func fakeRunner(t *testing.T, rules string) *runner.Runner {
 	}
 }
 
-// testTrial returns a trial of batch over a dummy video.
-func testTrial(t *testing.T, batch int) record.Trial {
-	t.Helper()
-	video := filepath.Join(t.TempDir(), "clip.mp4")
-	if err := os.WriteFile(video, []byte("video"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.DefaultConfig().With(map[string]any{"batch": batch})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := record.Input{Name: "clip.mp4", Video: video, Size: 5}
-	axes := []record.Setting{{Key: "batch", Value: batch}}
-	return record.Trial{ID: record.TrialID(cfg, in), Label: record.Label(axes), Axes: axes, Config: cfg, Input: in}
-}
-
 // TestSweepGoesOnAfterFailures runs a grid through a real Runner whose
 // children crash and hang.
 func TestSweepGoesOnAfterFailures(t *testing.T) {
 	r := fakeRunner(t, "sleep=0.01;crash=batch:2;hang=batch:3")
 	plan := record.Plan{Name: "test", Repeats: 1, Warmups: 1, Timeout: 8 * time.Second}
 	for i, b := range []int{1, 2, 3, 4} {
-		tr := testTrial(t, b)
+		tr := runnertest.Trial(t, b)
 		tr.Index = i
 		plan.Trials = append(plan.Trials, tr)
 	}
@@ -114,7 +97,7 @@ func TestHarnessWriteFailureStopsSweep(t *testing.T) {
 	r := fakeRunner(t, "sleep=0.01;diskfull=batch:2")
 	plan := record.Plan{Name: "test", Repeats: 1, Timeout: 10 * time.Second}
 	for i, b := range []int{1, 2, 3} {
-		tr := testTrial(t, b)
+		tr := runnertest.Trial(t, b)
 		dashed := filepath.Join(filepath.Dir(tr.Input.Video), "-x.mp4")
 		if err := os.Rename(tr.Input.Video, dashed); err != nil {
 			t.Fatal(err)
