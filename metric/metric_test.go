@@ -112,7 +112,7 @@ func TestKPIs(t *testing.T) {
 	want := []string{
 		"time=wall_seconds (total processing time)", "gpu=gpu_util_mean (GPU utilisation)",
 		"cpu=cpu_util_mean (CPU utilisation)", "vram=vram_fraction (VRAM use)",
-		"fps=fps (frames/s)", "hit_rate=quality.hit_rate (hit rate)",
+		"fps=fps (frames/s)", "hit_rate=quality.hit_rate (hit rate)", "success_auc=quality.success_auc (success AUC)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("KPIs:\n%s\nwant the plan's table:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -43,6 +43,7 @@ func (f *flow) newOutput(cw, ch int) *outputStage {
 		o.tracker = track.NewTracker(track.TrackerConfigFrom(j.cfg))
 		if j.gt != nil {
 			o.quality = quality.NewCounter(j.gt, 0.3)
+			o.quality.SetFrameSize(f.conf.W, f.conf.H)
 		}
 	}
 	if j.mode == modeFull {
@@ -174,6 +175,7 @@ func (o *outputStage) count(it *item, tracks []track.Track, pbox *geom.Box) {
 	}
 	if o.quality != nil {
 		o.quality.Add(it.index, pbox, it.dets, it.detect)
+		o.quality.AddTracks(it.index, tracks)
 	}
 }
 
