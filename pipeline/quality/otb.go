@@ -67,7 +67,7 @@ func (o *otbCounter) result(q *metrics.Quality, missErr float64) {
 		return
 	}
 	within := make([]int, otbPrecisionMaxPx+1) // within[k]: frames with error <= k px
-	above := make([]int, otbSuccessSteps+1)     // above[k]: frames with IoU > k/otbSuccessSteps
+	above := make([]int, otbSuccessSteps+1)    // above[k]: frames with IoU > k/otbSuccessSteps
 	iouSum, passed := 0.0, 0
 	for i, iou := range o.ious {
 		if e := o.errs[i]; e <= otbPrecisionMaxPx {
