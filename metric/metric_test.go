@@ -49,6 +49,11 @@ func TestRegistryCoversRecord(t *testing.T) {
 	fill(reflect.ValueOf(r.Metrics.Quality).Elem(), "quality.")
 	fill(reflect.ValueOf(&r.Resources).Elem(), "")
 	r.ElapsedSeconds, want["elapsed_seconds"] = 7777, 7777
+	r.Gold = &record.Gold{}
+	fill(reflect.ValueOf(r.Gold).Elem(), "quality.gold_")
+	// The registry names the crop's deviation without "gold_".
+	want["quality.crop_dev_px"] = want["quality.gold_crop_dev_px"]
+	delete(want, "quality.gold_crop_dev_px")
 	for _, s := range []string{metrics.StageDecode, metrics.StageScale, metrics.StageDetect,
 		metrics.StageTrack, metrics.StageReframe, metrics.StageEncode, metrics.StageMux} {
 		r.Metrics.Stages[s], want["stages."+s] = next, next

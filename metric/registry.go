@@ -151,6 +151,17 @@ var registry = slices.Concat(
 			func(q *metrics.Quality) float64 { return float64(q.MOTMisses) }),
 		quality(Metric{Name: "mot_false_positives", Better: Lower, Description: "track boxes that matched no ground-truth box"},
 			func(q *metrics.Quality) float64 { return float64(q.MOTFalsePositives) }),
+		gold(Metric{Name: "gold_iou", Unit: Ratio, Better: Higher,
+			Description: "mean IoU of the primary face with the gold config's on the same input (pseudo ground truth), a frame without one counting 0"},
+			func(g *record.Gold) float64 { return g.IoU }),
+		gold(Metric{Name: "gold_center_px", Better: Lower,
+			Description: "median distance of the primary face's centre from the gold config's, in source pixels"},
+			func(g *record.Gold) float64 { return g.CenterPx }),
+		gold(Metric{Name: "gold_frames", Description: "frames where the gold config has a primary face"},
+			func(g *record.Gold) float64 { return float64(g.Frames) }),
+		gold(Metric{Name: "crop_dev_px", Better: Lower,
+			Description: "median distance of the crop window's centre from the gold config's, in source pixels"},
+			func(g *record.Gold) float64 { return g.CropDevPx }),
 		quality(Metric{Name: "idtp", Better: Higher, Description: "frames where a face and the track IDF1 assigned it correspond"},
 			func(q *metrics.Quality) float64 { return float64(q.IDTP) }),
 
@@ -234,6 +245,21 @@ func quality(m Metric, read func(*metrics.Quality) float64) Metric {
 			return 0, false
 		}
 		return read(r.Metrics.Quality), true
+	}
+	return m
+}
+
+// gold declares a metric against the sweep's gold config: "quality." and
+// its name, read from the record's Gold, which runs of a sweep without a
+// gold config lack.
+func gold(m Metric, read func(*record.Gold) float64) Metric {
+	m.Name = "quality." + m.Name
+	m.Absent = "no gold config in the sweep"
+	m.value = func(r *record.Result) (float64, bool) {
+		if r.Gold == nil {
+			return 0, false
+		}
+		return read(r.Gold), true
 	}
 	return m
 }
