@@ -4,7 +4,7 @@
 # fixtures and ../shared/data/otb_girl when present) and prints, per clip,
 # hit_rate, precision_20px, success_auc, mean_iou and, for the multi-face
 # fixtures (more ground-truth boxes than frames), idf1 and id_switches,
-# from each run's metrics.json.
+# and, with ftbench's ground truth, mota, from each run's metrics.json.
 #
 # usage: scripts/quality-table.sh [-b FTBENCH] [-f FIXTURE_DIR] [-c CONFIG.toml]
 #
@@ -48,8 +48,8 @@ fi
 
 cfg=()
 [[ -n $config ]] && cfg=(--config "$config")
-printf '| clip | hit_rate | precision_20px | success_auc | mean_iou | idf1 | id_switches |\n'
-printf '|---|---|---|---|---|---|---|\n'
+printf '| clip | hit_rate | precision_20px | success_auc | mean_iou | idf1 | id_switches | mota |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
 for c in "${clips[@]}"; do
   IFS='|' read -r name video gt <<<"$c"
   "$bin" run "$video" -q "${cfg[@]}" --gt "$gt" -o "$work/$name.mp4" --metrics "$work/$name.json" >/dev/null
@@ -57,6 +57,7 @@ for c in "${clips[@]}"; do
     | def f: if . == null then "-" else (. * 1000 | round / 1000 | tostring) end;
     [$n, ($q.hit_rate | f), ($q.precision_20px | f), ($q.success_auc | f), ($q.mean_iou | f),
      (if ($q.mot_gt_boxes // 0) > $q.gt_frames then ($q.idf1 | f) else "-" end),
-     (if ($q.mot_gt_boxes // 0) > $q.gt_frames then ($q.id_switches | tostring) else "-" end)]
+     (if ($q.mot_gt_boxes // 0) > $q.gt_frames then ($q.id_switches | tostring) else "-" end),
+     (if ($q.mot_gt_boxes // 0) > 0 then ($q.mota | f) else "-" end)]
     | "| " + join(" | ") + " |"' "$work/$name.json"
 done
