@@ -72,13 +72,13 @@ type Result struct {
 	// and the gate never put it beside plain runs.
 	Instrument string `json:"instrument,omitempty"`
 
-	Metrics   *metrics.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
+	Metrics *metrics.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
 	// Gold is the run's tracks against its sweep's gold config on the same
 	// input; nil when the sweep has none or the tracks could not be read.
-	Gold *Gold `json:"gold,omitempty"`
-	Resources Resources        `json:"resources"`
-	Series    *Series          `json:"series,omitempty"`
-	Env       *Env             `json:"env,omitempty"`
+	Gold      *Gold     `json:"gold,omitempty"`
+	Resources Resources `json:"resources"`
+	Series    *Series   `json:"series,omitempty"`
+	Env       *Env      `json:"env,omitempty"`
 
 	// HarnessErr is set, and the result is not a record, when the
 	// harness's own writes for the run failed (a full disk, a permission,

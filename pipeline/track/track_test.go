@@ -342,4 +342,3 @@ func TestTrackerDropsTracksLeavingFrame(t *testing.T) {
 		}
 	}
 }
-
