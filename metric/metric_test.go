@@ -49,6 +49,11 @@ func TestRegistryCoversRecord(t *testing.T) {
 	fill(reflect.ValueOf(r.Metrics.Quality).Elem(), "quality.")
 	fill(reflect.ValueOf(&r.Resources).Elem(), "")
 	r.ElapsedSeconds, want["elapsed_seconds"] = 7777, 7777
+	r.Gold = &record.Gold{}
+	fill(reflect.ValueOf(r.Gold).Elem(), "quality.gold_")
+	// The registry names the crop's deviation without "gold_".
+	want["quality.crop_dev_px"] = want["quality.gold_crop_dev_px"]
+	delete(want, "quality.gold_crop_dev_px")
 	for _, s := range []string{metrics.StageDecode, metrics.StageScale, metrics.StageDetect,
 		metrics.StageTrack, metrics.StageReframe, metrics.StageEncode, metrics.StageMux} {
 		r.Metrics.Stages[s], want["stages."+s] = next, next
@@ -112,7 +117,7 @@ func TestKPIs(t *testing.T) {
 	want := []string{
 		"time=wall_seconds (total processing time)", "gpu=gpu_util_mean (GPU utilisation)",
 		"cpu=cpu_util_mean (CPU utilisation)", "vram=vram_fraction (VRAM use)",
-		"fps=fps (frames/s)", "hit_rate=quality.hit_rate (hit rate)",
+		"fps=fps (frames/s)", "hit_rate=quality.hit_rate (hit rate)", "success_auc=quality.success_auc (success AUC)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("KPIs:\n%s\nwant the plan's table:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -42,6 +42,10 @@ var registry = slices.Concat(
 			KPI: "hit_rate", Label: "hit rate", Gobench: "hit-rate",
 			Description: "fraction of ground-truth frames whose primary-face centre lies in a ground-truth box"},
 			func(q *metrics.Quality) float64 { return q.HitRate }),
+		quality(Metric{Name: "success_auc", Unit: Ratio, Better: Higher,
+			KPI: "success_auc", Label: "success AUC",
+			Description: "OTB success AUC: mean over IoU thresholds 0, 0.05, ..., 1 of the fraction of ground-truth frames whose primary-face IoU exceeds it"},
+			func(q *metrics.Quality) float64 { return q.SuccessAUC }),
 
 		// The run as the harness saw it.
 		{Name: "elapsed_seconds", Unit: Seconds, Better: Lower, Scale: Time,
@@ -118,6 +122,48 @@ var registry = slices.Concat(
 			func(q *metrics.Quality) float64 { return float64(q.Detections) }),
 		quality(Metric{Name: "iou_threshold", Unit: Ratio, Description: "the IoU a detection needs to match a box"},
 			func(q *metrics.Quality) float64 { return q.IoU }),
+
+		// The OTB one-pass measures of the primary face and the MOT
+		// measures of every track; metrics.Quality defines them.
+		quality(Metric{Name: "precision_20px", Unit: Ratio, Better: Higher,
+			Description: "OTB precision: fraction of ground-truth frames whose primary-face centre is within 20 px of the truth's"},
+			func(q *metrics.Quality) float64 { return q.Precision20 }),
+		quality(Metric{Name: "mean_iou", Unit: Ratio, Better: Higher,
+			Description: "mean IoU of the primary face with the ground truth, a frame without one counting 0"},
+			func(q *metrics.Quality) float64 { return q.MeanIoU }),
+		quality(Metric{Name: "center_error_median_px", Better: Lower,
+			Description: "median centre error of the primary face in source pixels, a frame without one counting the frame's diagonal"},
+			func(q *metrics.Quality) float64 { return q.CenterErrorMedian }),
+		quality(Metric{Name: "idf1", Unit: Ratio, Better: Higher,
+			Description: "IDF1 (Ristani 2016) of every track against ground truth with identities, correspondence at IoU >= 0.5"},
+			func(q *metrics.Quality) float64 { return q.IDF1 }),
+		quality(Metric{Name: "id_switches", Better: Lower,
+			Description: "CLEAR MOT identity switches: a face matched to another track than the one it last matched"},
+			func(q *metrics.Quality) float64 { return float64(q.IDSwitches) }),
+		quality(Metric{Name: "mota", Unit: Ratio, Better: Higher,
+			Description: "CLEAR MOT accuracy: 1 - (misses + false positives + switches) / ground-truth boxes, can be negative"},
+			func(q *metrics.Quality) float64 { return q.MOTA }),
+		quality(Metric{Name: "mot_gt_boxes", Description: "ground-truth boxes with an identity, every frame"},
+			func(q *metrics.Quality) float64 { return float64(q.MOTGTBoxes) }),
+		quality(Metric{Name: "mot_track_boxes", Description: "track boxes, one per track and frame"},
+			func(q *metrics.Quality) float64 { return float64(q.MOTTrackBoxes) }),
+		quality(Metric{Name: "mot_misses", Better: Lower, Description: "ground-truth boxes no track matched on their frame"},
+			func(q *metrics.Quality) float64 { return float64(q.MOTMisses) }),
+		quality(Metric{Name: "mot_false_positives", Better: Lower, Description: "track boxes that matched no ground-truth box"},
+			func(q *metrics.Quality) float64 { return float64(q.MOTFalsePositives) }),
+		gold(Metric{Name: "gold_iou", Unit: Ratio, Better: Higher,
+			Description: "mean IoU of the primary face with the gold config's on the same input (pseudo ground truth), a frame without one counting 0"},
+			func(g *record.Gold) float64 { return g.IoU }),
+		gold(Metric{Name: "gold_center_px", Better: Lower,
+			Description: "median distance of the primary face's centre from the gold config's, in source pixels"},
+			func(g *record.Gold) float64 { return g.CenterPx }),
+		gold(Metric{Name: "gold_frames", Description: "frames where the gold config has a primary face"},
+			func(g *record.Gold) float64 { return float64(g.Frames) }),
+		gold(Metric{Name: "crop_dev_px", Better: Lower,
+			Description: "median distance of the crop window's centre from the gold config's, in source pixels"},
+			func(g *record.Gold) float64 { return g.CropDevPx }),
+		quality(Metric{Name: "idtp", Better: Higher, Description: "frames where a face and the track IDF1 assigned it correspond"},
+			func(q *metrics.Quality) float64 { return float64(q.IDTP) }),
 
 		// The resources sampled while the run's child lived.
 		resource(Metric{Name: "cpu_util_max", Unit: Fraction, Description: "largest CPU sample of the process tree, as a fraction of all cores"},
@@ -199,6 +245,21 @@ func quality(m Metric, read func(*metrics.Quality) float64) Metric {
 			return 0, false
 		}
 		return read(r.Metrics.Quality), true
+	}
+	return m
+}
+
+// gold declares a metric against the sweep's gold config: "quality." and
+// its name, read from the record's Gold, which runs of a sweep without a
+// gold config lack.
+func gold(m Metric, read func(*record.Gold) float64) Metric {
+	m.Name = "quality." + m.Name
+	m.Absent = "no gold config in the sweep"
+	m.value = func(r *record.Result) (float64, bool) {
+		if r.Gold == nil {
+			return 0, false
+		}
+		return read(r.Gold), true
 	}
 	return m
 }

@@ -40,9 +40,12 @@ func (f *flow) newOutput(cw, ch int) *outputStage {
 		o.m.EncoderName, o.m.AudioCopied = j.sk.Name, j.sk.HasAudio()
 	}
 	if f.analyse {
-		o.tracker = track.NewTracker(track.TrackerConfigFrom(j.cfg))
+		tc := track.TrackerConfigFrom(j.cfg)
+		tc.FrameW, tc.FrameH = float64(f.conf.W), float64(f.conf.H)
+		o.tracker = track.NewTracker(tc)
 		if j.gt != nil {
 			o.quality = quality.NewCounter(j.gt, 0.3)
+			o.quality.SetFrameSize(f.conf.W, f.conf.H)
 		}
 	}
 	if j.mode == modeFull {
@@ -174,6 +177,7 @@ func (o *outputStage) count(it *item, tracks []track.Track, pbox *geom.Box) {
 	}
 	if o.quality != nil {
 		o.quality.Add(it.index, pbox, it.dets, it.detect)
+		o.quality.AddTracks(it.index, tracks)
 	}
 }
 

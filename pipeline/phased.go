@@ -144,6 +144,7 @@ func reframeAll(cfg config.Config, fps float64, W, H int, gt *quality.GroundTrut
 	var counter *quality.Counter
 	if gt != nil {
 		counter = quality.NewCounter(gt, 0.3)
+		counter.SetFrameSize(W, H)
 	}
 	for i := range recs {
 		r := &recs[i]
@@ -158,6 +159,7 @@ func reframeAll(cfg config.Config, fps float64, W, H int, gt *quality.GroundTrut
 		crops[i] = r.Crop
 		if counter != nil {
 			counter.Add(i, pbox, r.Detections, r.Detected)
+			counter.AddTracks(i, r.Tracks)
 		}
 		if pbox != nil {
 			m.FacesFrames++

@@ -72,10 +72,13 @@ type Result struct {
 	// and the gate never put it beside plain runs.
 	Instrument string `json:"instrument,omitempty"`
 
-	Metrics   *metrics.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
-	Resources Resources        `json:"resources"`
-	Series    *Series          `json:"series,omitempty"`
-	Env       *Env             `json:"env,omitempty"`
+	Metrics *metrics.Metrics `json:"metrics,omitempty"` // the child's metrics.json; nil when it wrote none
+	// Gold is the run's tracks against its sweep's gold config on the same
+	// input; nil when the sweep has none or the tracks could not be read.
+	Gold      *Gold     `json:"gold,omitempty"`
+	Resources Resources `json:"resources"`
+	Series    *Series   `json:"series,omitempty"`
+	Env       *Env      `json:"env,omitempty"`
 
 	// HarnessErr is set, and the result is not a record, when the
 	// harness's own writes for the run failed (a full disk, a permission,
@@ -164,4 +167,26 @@ type Series struct {
 	SMClockMHz    []float64 `json:"sm_clock,omitempty"`
 	GPUTempC      []float64 `json:"temp,omitempty"`
 	GPUPowerWatts []float64 `json:"power,omitempty"`
+}
+
+// Gold is a run's tracks against those of its sweep's gold config (the
+// most thorough one, or the one the spec names) on the same input: pseudo
+// ground truth for videos that have none. The harness computes it from the
+// two runs' tracks.json.
+type Gold struct {
+	// Trial is the gold trial's id.
+	Trial string `json:"trial"`
+	// Frames counts the frames where gold has a primary face, over which
+	// IoU and CenterPx are taken.
+	Frames int `json:"frames"`
+	// IoU is the mean IoU of the run's primary face with gold's, a frame
+	// where the run has none counting 0.
+	IoU float64 `json:"iou"`
+	// CenterPx is the median distance in source pixels between the two
+	// primary faces' centres, a frame where the run has none counting the
+	// frame's diagonal.
+	CenterPx float64 `json:"center_px"`
+	// CropDevPx is the median distance in source pixels between the
+	// centres of the two crop windows, over every frame both have.
+	CropDevPx float64 `json:"crop_dev_px"`
 }

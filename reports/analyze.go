@@ -97,7 +97,10 @@ type Report struct {
 	Heatmap   Heatmap
 	Pareto    []ParetoPlot
 	Series    []SeriesPick
-	Warnings  []string
+	// Curves are the OTB precision and success plots of the trials with
+	// ground truth, in trial order.
+	Curves   []QualityCurves
+	Warnings []string
 
 	// specConfigs are the configs the spec expands into today, by label
 	// and input name.
@@ -235,6 +238,7 @@ func Analyze(results []*record.Result, spec *sweeps.Spec, opts Options) *Report 
 	r.Heatmap = r.heatmap()
 	r.Pareto = r.paretoPlots()
 	r.Series = r.seriesPicks()
+	r.Curves = r.qualityCurves()
 	r.findBottlenecks()
 	r.Scorecard = r.scorecard()
 	return r

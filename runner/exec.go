@@ -44,6 +44,9 @@ type Runner struct {
 	// KeepOutputs keeps each run's output video; by default it is deleted
 	// once the run ends, since only the metrics are measured.
 	KeepOutputs bool
+	// KeepTracks has each run write its tracks.json into its folder
+	// (RunDir), where it stays: what a sweep with a gold config compares.
+	KeepTracks bool
 	// MemoryLimitBytes, when > 0, caps the address space (RLIMIT_AS) of
 	// each run's child and of every process it starts, so that a runaway
 	// trial fails on its own instead of taking the machine down. See
@@ -54,6 +57,10 @@ type Runner struct {
 	// instrumented (see CheckInstrument).
 	Instrument string
 }
+
+// TracksFile is the name of a run's tracks.json in its folder, written
+// when Runner.KeepTracks is set.
+const TracksFile = "tracks.json"
 
 // RunDir returns the folder of a run's files.
 func (r *Runner) RunDir(run record.Run) string {
@@ -127,6 +134,9 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 	args = append(args, "-o", outPath, "--config", cfgPath, "--metrics", metricsPath)
 	if t.Input.GroundTruth != "" {
 		args = append(args, "--gt", t.Input.GroundTruth)
+	}
+	if r.KeepTracks {
+		args = append(args, "--tracks", filepath.Join(dir, TracksFile))
 	}
 	// Note: "--" ends the flags, so an input named "-x.mp4" is a file.
 	args = append(args, "--", t.Input.Video)

@@ -46,6 +46,10 @@ type Spec struct {
 	// Reference names the trial (by label) that reports compare the
 	// others with; empty when the spec names none.
 	Reference string
+	// Gold names the trial (by label) whose tracks are the pseudo ground
+	// truth of the quality.gold_* metrics on its input, or GoldAuto for the
+	// most thorough config; empty when the spec has none. See GoldTrials.
+	Gold string
 	// Calibrate runs the reference workload (the ffmpeg CLI doing the same
 	// decode, crop and encode; see record.WithReference) once per round
 	// per input, interleaved with the trials, so the gate can compare
@@ -123,6 +127,7 @@ var topLevel = map[string]string{
 	"timeout":      `a duration such as "90s"`,
 	"memory_limit": `a size such as "4GiB": each run's address space`,
 	"reference":    "a trial label",
+	"gold":         `a trial label, or "auto" for the most thorough config`,
 	"calibrate":    "true or false",
 	"constraints":  `an array of strings such as "vram_fraction <= 0.85"`,
 	"objective":    "a table with metric and direction",
@@ -172,6 +177,7 @@ func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
 	}
 	p.trials(s, raw, md)
 	p.reference(s, raw)
+	p.gold(s, raw)
 	if v, ok := raw["search"]; ok {
 		s.Search = p.search(v)
 		if s.Search != nil && s.Search.Strategy != strategy.Grid && len(s.Axes) == 0 {

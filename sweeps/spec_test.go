@@ -65,7 +65,7 @@ func TestInvalidSpecs(t *testing.T) {
 		line int
 		want string // the whole message after "FILE:LINE: "
 	}{
-		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, input, instrument, kpi, memory_limit, name, objective, reference, repeats, search, timeout, warmups`},
+		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, gold, input, instrument, kpi, memory_limit, name, objective, reference, repeats, search, timeout, warmups`},
 		{"axis the pipeline lacks", in + "[axes]\nbatch = [1]\nreader_threads = [1, 2]\n", 5, `field "axes.reader_threads": the pipeline has no such config field; did you mean decoder_threads?`},
 		{"base field the pipeline lacks", in + "[base]\ngpu_memory_pool = 4\n", 4, `field "base.gpu_memory_pool": the pipeline has no such config field` + printConfigHint},
 		{"empty axis", in + "[axes]\nbatch = []\n", 4, `field "axes.batch": empty axis: give at least one value`},
@@ -106,10 +106,10 @@ func TestInvalidSpecs(t *testing.T) {
 		{"no input", "name = \"x\"\n", 0, `field "input": missing: a sweep needs at least one [[input]] with a video (or a fixture)`},
 		{"missing video", "[[input]]\nvideo = \"nope.mp4\"\n", 2, `field "input.0.video": cannot read video ` + filepath.Join(dir, "nope.mp4") + `: no such file or directory`},
 		{"missing ground truth", "[[input]]\nvideo = \"v.mp4\"\ngt = \"v.gt\"\n", 3, `field "input.0.gt": cannot read ground truth ` + filepath.Join(dir, "v.gt") + `: no such file or directory`},
-		{"unknown fixture", "[[input]]\nfixture = \"face_8k\"\n", 2, `field "input.0.fixture": unknown fixture "face_8k"; valid names: face_1080p, face_360p, face_720p, minute_1080p30, two_faces_360p`},
+		{"unknown fixture", "[[input]]\nfixture = \"face_8k\"\n", 2, `field "input.0.fixture": unknown fixture "face_8k"; valid names: face_1080p, face_360p, face_720p, minute_1080p30, two_faces_360p, two_faces_cross_360p`},
 		{"video and fixture", "[[input]]\nfixture = \"face_360p\"\nvideo = \"v.mp4\"\n", 1, `field "input.0": give video or fixture, not both`},
 		{"same input twice", in + in, 3, `field "input.1": input "face_360p" is already input.0`},
-		{"input without a video", "[[input]]\ngt = \"v.gt\"\n", 1, `field "input.0": missing video (a file) or fixture (a generated clip: face_1080p, face_360p, face_720p, minute_1080p30, two_faces_360p)`},
+		{"input without a video", "[[input]]\ngt = \"v.gt\"\n", 1, `field "input.0": missing video (a file) or fixture (a generated clip: face_1080p, face_360p, face_720p, minute_1080p30, two_faces_360p, two_faces_cross_360p)`},
 		{"unknown reference", "reference = \"batch=3\"\n" + in + "[axes]\nbatch = [1, 2]\n", 1, `field "reference": no trial is labelled "batch=3"; labels look like "batch=1"`},
 		{"TOML syntax", in + "[axes\nbatch = [1]\n", 4, `expected '.' or ']' to end table name, but got '\n' instead`},
 		{"misspelt field", in + "[axes]\nbatc = [1]\n", 4, `field "axes.batc": the pipeline has no such config field; did you mean batch?`},

@@ -129,7 +129,12 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	if sampler.GPU == nil {
 		bar.Note("ftbench sweep: " + sampler.NoGPU + "; sampling CPU and memory only")
 	}
-	_, err = sw.Run(ctx, r, w, sweeprun.Bar(bar))
+	var ex sweeprun.Executor = r
+	if gold := spec.GoldTrials(); gold != nil {
+		r.KeepTracks = true
+		ex = &sweeprun.GoldExecutor{Inner: r, Gold: gold, TracksPath: sweeprun.RunTracksPath(r.RunDir, runner.TracksFile)}
+	}
+	_, err = sw.Run(ctx, ex, w, sweeprun.Bar(bar))
 	return withCode(exitFailure, err)
 }
 

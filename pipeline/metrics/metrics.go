@@ -175,6 +175,63 @@ type Quality struct {
 	Detections     int     `json:"detections"`      // detections on detected frames
 	Matches        int     `json:"matches"`         // one-to-one detection/ground-truth matches
 	IoU            float64 `json:"iou_threshold"`
+
+	// The OTB one-pass measures (Wu, Lim and Yang, "Object Tracking
+	// Benchmark", TPAMI 2015), over the GTFrames frames: the primary
+	// face's box against the ground-truth box it overlaps most (the one
+	// nearest by centre when it overlaps none). A frame without a primary
+	// face is a miss: IoU 0 and a centre error larger than any threshold.
+
+	// Precision20 is the fraction of frames whose centre error is at most
+	// 20 pixels (OTB's precision at its 20-pixel threshold).
+	Precision20 float64 `json:"precision_20px"`
+	// SuccessAUC is the area under OTB's success plot: the mean, over the
+	// 21 IoU thresholds 0, 0.05, ..., 1, of the fraction of frames whose
+	// IoU is strictly greater than the threshold, as the OTB toolkit
+	// counts (so a frame with IoU 0 fails even threshold 0, and no frame
+	// passes threshold 1).
+	SuccessAUC float64 `json:"success_auc"`
+	MeanIoU    float64 `json:"mean_iou"` // mean IoU, misses counting 0
+	// CenterErrorMedian is the median centre distance in source pixels, a
+	// miss counting as the frame's diagonal.
+	CenterErrorMedian float64 `json:"center_error_median_px"`
+
+	// The MOT measures, over every track the tracker reports (not only
+	// the primary face) against ground truth that names identities
+	// (ftbench's own format; all zero for OTB ground truth, whose
+	// MOTGTBoxes is 0). A track and a ground-truth face correspond on a
+	// frame when their IoU is at least 0.5.
+	//
+	// MOTA and IDSwitches follow CLEAR MOT (Bernardin and Stiefelhagen,
+	// 2008) as py-motmetrics computes it: on each frame a face keeps the
+	// track it last matched while their IoU is still >= 0.5, the rest are
+	// paired by the Hungarian method (most pairs, then least total 1 -
+	// IoU); a face matched to a different track than the one it last
+	// matched is an identity switch. MOTA = 1 - (misses + false positives
+	// + switches) / ground-truth boxes, which can be negative.
+	//
+	// IDF1 follows Ristani et al. (2016): each ground-truth identity is
+	// assigned at most one track identity, and each track at most one
+	// face, over the whole video so as to maximise the frames where
+	// assigned pairs correspond (IDTP); IDF1 = 2 IDTP / (ground-truth
+	// boxes + track boxes).
+	IDF1              float64 `json:"idf1"`
+	IDSwitches        int     `json:"id_switches"`
+	MOTA              float64 `json:"mota"`
+	MOTGTBoxes        int     `json:"mot_gt_boxes"`        // ground-truth boxes with an identity
+	MOTTrackBoxes     int     `json:"mot_track_boxes"`     // track boxes, one per track and frame
+	MOTMisses         int     `json:"mot_misses"`          // ground-truth boxes no track matched on their frame
+	MOTFalsePositives int     `json:"mot_false_positives"` // track boxes that matched no ground-truth box
+	IDTP              int     `json:"idtp"`                // frames where a face and its assigned track correspond
+
+	// PrecisionCurve[k] is the fraction of the GTFrames frames whose
+	// centre error is at most k pixels, k = 0..50: OTB's precision plot
+	// (Precision20 is PrecisionCurve[20]). SuccessCurve[k] is the fraction
+	// whose IoU is strictly greater than k/20, k = 0..20: OTB's success
+	// plot (SuccessAUC is its mean). Both are empty without ground-truth
+	// frames.
+	PrecisionCurve []float64 `json:"precision_curve,omitempty"`
+	SuccessCurve   []float64 `json:"success_curve,omitempty"`
 }
 
 // GPUMemory is the device memory as the CUDA driver reports it to this

@@ -1,10 +1,12 @@
 package quality
 
 import (
+	"math"
 	"slices"
 
 	"github.com/ftbench/ftbench/pipeline/geom"
 	"github.com/ftbench/ftbench/pipeline/metrics"
+	"github.com/ftbench/ftbench/pipeline/track"
 )
 
 // Counter accumulates metrics.Quality frame by frame. It is not safe for
@@ -14,13 +16,33 @@ type Counter struct {
 	q     metrics.Quality
 	pairs []geom.Pair // scratch for matching
 	used  []bool      // scratch: ground-truth boxes already matched
+	otb   otbCounter
+	mot   *motCounter // nil when gt names no identities
+	// diag is the frame's diagonal, what a miss counts as in the median
+	// centre error; extent is the lower-right corner of every ground-truth
+	// box counted, whose distance from the origin stands in for it when
+	// the frame size is not set.
+	diag             float64
+	extentX, extentY float64
 }
 
 // NewCounter returns a counter against gt, matching detections to
 // ground-truth boxes when their IoU is at least iou (and above 0). A nil gt
 // counts nothing.
 func NewCounter(gt *GroundTruth, iou float64) *Counter {
-	return &Counter{gt: gt, q: metrics.Quality{IoU: iou}}
+	q := &Counter{gt: gt, q: metrics.Quality{IoU: iou}}
+	if gt != nil && gt.IDs != nil {
+		q.mot = newMOTCounter()
+	}
+	return q
+}
+
+// SetFrameSize gives the frame's size in pixels: a frame without a primary
+// face counts as a centre error of the frame's diagonal in the median.
+// Without it the diagonal of the box from the origin to the farthest
+// ground-truth corner counted stands in.
+func (q *Counter) SetFrameSize(w, h int) {
+	q.diag = math.Hypot(float64(w), float64(h))
 }
 
 // Add counts one frame; call it once per frame. primary is the primary
@@ -37,6 +59,10 @@ func (q *Counter) Add(frame int, primary *geom.Box, dets []geom.Detection, detec
 		if primary != nil && anyBoxContains(truth, primary.CenterX(), primary.CenterY()) {
 			q.q.Hits++
 		}
+		q.otb.add(truth, primary)
+		for _, b := range truth {
+			q.extentX, q.extentY = max(q.extentX, b.X+b.W), max(q.extentY, b.Y+b.H)
+		}
 	}
 	if !detected {
 		return
@@ -45,6 +71,17 @@ func (q *Counter) Add(frame int, primary *geom.Box, dets []geom.Detection, detec
 	q.q.GTBoxes += len(truth)
 	q.q.Detections += len(dets)
 	q.q.Matches += q.match(truth, dets)
+}
+
+// AddTracks counts one frame's tracks, every one the tracker reports, for
+// the MOT measures; call it once per frame, like Add. It counts nothing
+// when the ground truth names no identities or leaves the frame out.
+func (q *Counter) AddTracks(frame int, tracks []track.Track) {
+	if q.mot == nil || frame < 0 || frame >= q.gt.Frames || frame >= len(q.gt.Boxes) || frame >= len(q.gt.IDs) ||
+		len(q.gt.IDs[frame]) != len(q.gt.Boxes[frame]) {
+		return
+	}
+	q.mot.add(q.gt.Boxes[frame], q.gt.IDs[frame], tracks)
 }
 
 // match returns the number of one-to-one matches between truth and dets,
@@ -93,6 +130,14 @@ func (q *Counter) Result() metrics.Quality {
 	r.Precision = qualityRatio(r.Matches, r.Detections)
 	if r.Detections == 0 && r.GTBoxes == 0 {
 		r.Precision = 1
+	}
+	diag := q.diag
+	if diag <= 0 {
+		diag = math.Hypot(q.extentX, q.extentY)
+	}
+	q.otb.result(&r, diag)
+	if q.mot != nil {
+		q.mot.result(&r)
 	}
 	return r
 }

@@ -48,6 +48,16 @@ func FuzzParseGroundTruth(f *testing.F) {
 		if gt.Frames < 0 || len(gt.Boxes) != gt.Frames {
 			t.Fatalf("frames %d, box lists %d", gt.Frames, len(gt.Boxes))
 		}
+		if gt.IDs != nil {
+			if len(gt.IDs) != gt.Frames {
+				t.Fatalf("frames %d, identity lists %d", gt.Frames, len(gt.IDs))
+			}
+			for i := range gt.IDs {
+				if len(gt.IDs[i]) != len(gt.Boxes[i]) {
+					t.Fatalf("frame %d: %d boxes, %d identities", i, len(gt.Boxes[i]), len(gt.IDs[i]))
+				}
+			}
+		}
 		for i, boxes := range gt.Boxes {
 			for _, b := range boxes {
 				for _, v := range []float64{b.X, b.Y, b.W, b.H} {

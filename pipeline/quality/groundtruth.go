@@ -22,6 +22,9 @@ import (
 type GroundTruth struct {
 	Frames int          // frames the ground truth covers
 	Boxes  [][]geom.Box // Boxes[i] are the faces of frame i (0-based); empty when it has none
+	// IDs[i][k] is the identity of Boxes[i][k], the same face across
+	// frames; nil for OTB ground truth, which names no identities.
+	IDs [][]int
 }
 
 // gtHeaderPrefix starts the first line of ftbench's own ground-truth format.
@@ -53,7 +56,7 @@ func LoadGroundTruth(path string) (*GroundTruth, error) {
 // line "# ftbench-gt v1 frames=N" followed by lines "frame id x y w h"
 // (whitespace separated, frame 0-based and < N, several lines per frame for
 // several faces, w and h positive); blank lines and lines starting with "#"
-// are skipped. The id is checked but not kept.
+// are skipped. The id names the face across frames (GroundTruth.IDs).
 //
 // Anything else is read as OTB: one line per frame, in frame order, holding
 // "x y w h" separated by commas and/or whitespace. Coordinates are taken as
@@ -115,7 +118,7 @@ func parseFtbenchGT(lines []string, name string) (*GroundTruth, error) {
 	if frames > maxGTFrames {
 		return nil, fmt.Errorf("%s:1: header says frames=%d; ftbench reads at most %d", name, frames, maxGTFrames)
 	}
-	gt := &GroundTruth{Frames: frames, Boxes: make([][]geom.Box, frames)}
+	gt := &GroundTruth{Frames: frames, Boxes: make([][]geom.Box, frames), IDs: make([][]int, frames)}
 	for i, line := range lines[1:] {
 		lineNo := i + 2
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -126,7 +129,7 @@ func parseFtbenchGT(lines []string, name string) (*GroundTruth, error) {
 			return nil, fmt.Errorf("%s:%d: want 6 fields \"frame id x y w h\", got %q", name, lineNo, line)
 		}
 		frame, err1 := strconv.Atoi(fields[0])
-		_, err2 := strconv.Atoi(fields[1])
+		id, err2 := strconv.Atoi(fields[1])
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("%s:%d: want integers for frame and id in \"frame id x y w h\", got %q", name, lineNo, line)
 		}
@@ -145,6 +148,7 @@ func parseFtbenchGT(lines []string, name string) (*GroundTruth, error) {
 			return nil, fmt.Errorf("%s:%d: want frame in 0..frames-1 (header says frames=%d), got %d", name, lineNo, frames, frame)
 		}
 		gt.Boxes[frame] = append(gt.Boxes[frame], b)
+		gt.IDs[frame] = append(gt.IDs[frame], id)
 	}
 	return gt, nil
 }

@@ -43,12 +43,12 @@ func TestParseGroundTruth(t *testing.T) {
 		{
 			name:  "ftbench header only",
 			input: "# ftbench-gt v1 frames=3\n",
-			want:  &GroundTruth{Frames: 3, Boxes: [][]geom.Box{nil, nil, nil}},
+			want:  &GroundTruth{Frames: 3, Boxes: [][]geom.Box{nil, nil, nil}, IDs: [][]int{nil, nil, nil}},
 		},
 		{
 			name:  "ftbench no frames",
 			input: "# ftbench-gt v1 frames=0",
-			want:  &GroundTruth{Frames: 0, Boxes: [][]geom.Box{}},
+			want:  &GroundTruth{Frames: 0, Boxes: [][]geom.Box{}, IDs: [][]int{}},
 		},
 		{
 			name: "ftbench several faces, comments and gaps",
@@ -64,7 +64,7 @@ func TestParseGroundTruth(t *testing.T) {
 				nil,
 				{{X: 12, Y: 22, W: 32, H: 42}},
 				{{X: 11, Y: 21, W: 31, H: 41}},
-			}},
+			}, IDs: [][]int{{1, 2}, nil, {1}, {1}}},
 		},
 	}
 	for _, tt := range tests {
@@ -138,7 +138,7 @@ func TestLoadGroundTruth(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadGroundTruth: %v", err)
 	}
-	want := &GroundTruth{Frames: 2, Boxes: [][]geom.Box{nil, {{X: 10, Y: 20, W: 30, H: 40}}}}
+	want := &GroundTruth{Frames: 2, Boxes: [][]geom.Box{nil, {{X: 10, Y: 20, W: 30, H: 40}}}, IDs: [][]int{nil, {7}}}
 	if !reflect.DeepEqual(gt, want) {
 		t.Errorf("LoadGroundTruth = %+v, want %+v", gt, want)
 	}

@@ -313,3 +313,32 @@ func TestTrackUpdateAllocations(t *testing.T) {
 		t.Errorf("Update allocates %.1f times per frame, want at most 1 (the returned slice)", allocs)
 	}
 }
+func TestTrackerDropsTracksLeavingFrame(t *testing.T) {
+	t.Parallel()
+	cfg := testTrackerConfig()
+	cfg.MaxMissed = 100
+	cfg.FrameW, cfg.FrameH = 640, 360
+	tr := NewTracker(cfg)
+	// A face slides right 20 px a frame and is lost once it reaches the
+	// edge; its track coasts on and goes when less than 60% of it is in.
+	var x float64
+	for i := range 20 {
+		x = 450 + 20*float64(i)
+		tr.Update([]geom.Detection{faceAt(x, 180, 80)}, true)
+	}
+	// The last detection is centred at 830 px: the window is wholly out,
+	// but it was matched, so it stays for this frame.
+	if tracks := tr.Update(nil, false); len(tracks) != 0 {
+		t.Errorf("a track wholly outside the frame is still reported: %+v", tracks)
+	}
+
+	tr = NewTracker(cfg)
+	for range 5 {
+		tr.Update([]geom.Detection{faceAt(616, 180, 80)}, true) // 80% inside
+	}
+	for i := range 10 {
+		if tracks := tr.Update(nil, true); len(tracks) != 1 {
+			t.Fatalf("frame %d after the last detection: a still track 80%% inside the frame was dropped", i)
+		}
+	}
+}
