@@ -60,7 +60,9 @@ def gpu_sweep(path):
     failed = [json.loads(x) for x in open(path) if '"reference:' in x]
     for r in failed:
         if r.get("status") != "ok":
-            print(f"  CLI {r['label']}: {r.get('status')}: {(r.get('error') or '')[:160]}")
+            tail = [l for l in (r.get("stderr_tail") or "").splitlines() if l.strip() and not l.startswith("bench:")]
+            why = tail[-1] if tail else (r.get("error") or "")
+            print(f"  CLI {r['label']}: {r.get('status')} (unavailable here, not faked): {why[:160]}")
     if best and refs:
         cl = max(refs, key=lambda l: med(refs[l]))
         print(f"  ftbench / best CLI ({cl}): {med(ok[best]) / med(refs[cl]):.2f}x")
