@@ -65,7 +65,11 @@ func (r *Report) scalingChart() ([]chartBlock, error) {
 			w := float64(lo) + float64(hi-lo)*float64(i)/24
 			fit = append(fit, [2]float64{round3(w), round3(first.Fit.Speedup(w / float64(first.Base())))})
 		}
-		c.MultiSeries = append(c.MultiSeries, charts.SingleSeries{Name: fmt.Sprintf("Amdahl fit, p = %.3f", p), Type: types.ChartLine, Data: fit,
+		name := fmt.Sprintf("Amdahl fit, p = %.3f", p)
+		if len(curves) > 1 {
+			name = fmt.Sprintf("Amdahl fit of %s, p = %.3f", r.curveName(first), p)
+		}
+		c.MultiSeries = append(c.MultiSeries, charts.SingleSeries{Name: name, Type: types.ChartLine, Data: fit,
 			ShowSymbol: opts.Bool(false), LineStyle: &opts.LineStyle{Type: "dotted", Width: 2, Color: "#d62728"}, ItemStyle: &opts.ItemStyle{Color: "#d62728"}})
 	}
 	opt, err := optionJSON(c, "item")
@@ -89,7 +93,7 @@ func writeScalingMD(p func(string, ...any), r *Report) {
 	if len(r.Scaling) == 0 {
 		return
 	}
-	p("\n## Scaling with workers (%s)\n\n", strings.Join(r.Scaling[0].Workers, " and "))
+	p("\n## Scaling with workers (%s)\n\n", mdText(strings.Join(r.Scaling[0].Workers, " and ")))
 	p("Speedup: median frames/s at N workers over the median at the fewest, the other settings fixed; ideal: N over the fewest. The interval is that of the ratio of the runs (Hodges-Lehmann on logs) at 1 - alpha %s.\n",
 		fmtAlpha(r.Opts.Alpha))
 	for _, c := range r.Scaling {
