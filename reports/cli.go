@@ -48,10 +48,12 @@ type CLIVariantStats struct {
 func (r *Report) cliInputs(refs []*record.Result) []CLIInput {
 	var out []CLIInput
 	at := map[string]int{}
+	seen := map[record.RunKey]bool{}
 	for _, res := range refs {
-		if res.Warmup || res.Status == record.StatusInterrupted {
-			continue
+		if res.Warmup || res.Status == record.StatusInterrupted || seen[res.Key()] {
+			continue // a run recorded twice (a file given twice) counts once, as trials' runs do
 		}
+		seen[res.Key()] = true
 		i, ok := at[res.Input.Name]
 		if !ok {
 			i = len(out)
