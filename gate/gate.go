@@ -354,7 +354,7 @@ func collect(s Side, cfg Config) (*sideData, error) {
 			m := MachineOf(r.Env)
 			d.machines[m.Key()] = m
 		}
-		if record.IsReference(r) {
+		if record.IsCalibration(r) {
 			in := r.Input.Name
 			if _, ok := d.refs[in]; !ok {
 				d.refOrder = append(d.refOrder, in)
@@ -369,6 +369,9 @@ func collect(s Side, cfg Config) (*sideData, error) {
 				}
 			}
 			continue
+		}
+		if record.IsReference(r) {
+			continue // a CLI variant: compared in reports, never calibrates
 		}
 		d.info.Counted++
 		key := trialKey(r, cfg.Match)

@@ -42,7 +42,7 @@ func WriteGobench(w io.Writer, results []*record.Result) (GobenchSummary, error)
 	var b strings.Builder
 	refs := map[string][]float64{}
 	for _, r := range results {
-		if record.IsReference(r) && !r.Warmup && r.Status == record.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
+		if record.IsCalibration(r) && !r.Warmup && r.Status == record.StatusOK && r.Metrics != nil && r.Metrics.FPS > 0 {
 			refs[r.Input.Name] = append(refs[r.Input.Name], r.Metrics.FPS)
 		}
 	}
@@ -127,6 +127,9 @@ func GobenchName(r *record.Result) string {
 	parts := []string{"BenchmarkPipeline", "input=" + gobenchPart(r.Input.Name)}
 	if record.IsReference(r) {
 		parts = append(parts, "reference=ffmpeg")
+		if v := record.CLIVariantOf(&record.Trial{Label: r.Label}); v.Name() != "" {
+			parts = append(parts, gobenchPart(v.Name()))
+		}
 	} else {
 		for _, kv := range strings.Split(r.Label, ",") {
 			parts = append(parts, gobenchPart(kv))

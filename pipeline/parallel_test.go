@@ -129,6 +129,10 @@ func TestSegmentWorkersJoinSeamlessly(t *testing.T) {
 			if got := framePts(t, r.out); !reflect.DeepEqual(got, want) {
 				t.Fatalf("output has %d frames, input %d; timestamps differ", len(got), len(want))
 			}
+			// The workers ran with their threads sized to the cores.
+			if tp := r.m.Threads; n > 1 && (tp == nil || !tp.Sized || tp.Encoder != max(1, (tp.Cores+min(n, 2)-1)/min(n, 2))) {
+				t.Fatalf("thread_plan %+v, want the workers' threads sized", tp)
+			}
 			if len(r.tracks.Frames) != clip.Frames {
 				t.Fatalf("tracks.json has %d frames, want %d", len(r.tracks.Frames), clip.Frames)
 			}

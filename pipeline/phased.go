@@ -56,9 +56,13 @@ func runPhased(ctx context.Context, opt Options, gt *quality.GroundTruth, cascad
 	if memPlan.Note != "" {
 		m.Notes = append(m.Notes, memPlan.Note)
 	}
+	tp := threadPlan(cfg, cores())
+	m.Threads = &tp
 
 	// Phase 1: analysis.
-	perSeg, err := analyze(ctx, opt, cascade, segs, memPlan.Planned, tmp, m, start)
+	aopt := opt
+	aopt.Config = analyzeConfig(cfg, tp)
+	perSeg, err := analyze(ctx, aopt, cascade, segs, memPlan.Planned, tmp, m, start)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +76,9 @@ func runPhased(ctx context.Context, opt Options, gt *quality.GroundTruth, cascad
 	lap("stitch")
 
 	// Phase 2: crop and encode the segments in parallel.
-	parts, err := encodeSegments(ctx, opt, segs, crops, tmp, m, start)
+	eopt := opt
+	eopt.Config = encodeConfig(cfg, tp)
+	parts, err := encodeSegments(ctx, eopt, segs, crops, tmp, m, start)
 	if err != nil {
 		return nil, err
 	}

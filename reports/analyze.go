@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,7 +100,14 @@ type Report struct {
 	Series    []SeriesPick
 	// Curves are the OTB precision and success plots of the trials with
 	// ground truth, in trial order.
-	Curves   []QualityCurves
+	Curves []QualityCurves
+	// Scaling are the speedup curves of the worker axis (processes, and
+	// the axes together with it), the chosen config's first; nil when the
+	// sweep has no worker axis.
+	Scaling []ScalingCurve
+	// CLI is, per input, the ffmpeg CLI's variants against the chosen
+	// config; nil when the records hold no reference workload runs.
+	CLI      []CLIInput
 	Warnings []string
 
 	// specConfigs are the configs the spec expands into today, by label
@@ -205,8 +213,20 @@ func reportMetrics(obj sweeps.Objective, cons []sweeps.Constraint, cost []CostTe
 // Analyze computes a report from result records (from one or several
 // results files) and the sweep's spec, which may be nil. It never fails:
 // what it cannot use it says in Warnings.
+//
+// Note: the reference workload's records (record.IsReference) calibrate
+// the gate and show the ffmpeg CLI beside the chosen config (CLI); they
+// are not a config the report should rank or choose.
 func Analyze(results []*record.Result, spec *sweeps.Spec, opts Options) *Report {
 	opts = opts.withDefaults()
+	var refs []*record.Result
+	results = slices.DeleteFunc(slices.Clone(results), func(res *record.Result) bool {
+		if record.IsReference(res) {
+			refs = append(refs, res)
+			return true
+		}
+		return false
+	})
 	r := &Report{Opts: opts, Spec: spec, Objective: sweeps.Objective{Metric: "fps", Direction: sweeps.Maximize}}
 	if spec != nil {
 		r.Name, r.Description = spec.Name, spec.Description
@@ -239,6 +259,8 @@ func Analyze(results []*record.Result, spec *sweeps.Spec, opts Options) *Report 
 	r.Pareto = r.paretoPlots()
 	r.Series = r.seriesPicks()
 	r.Curves = r.qualityCurves()
+	r.Scaling = r.scalingCurves()
+	r.CLI = r.cliInputs(refs)
 	r.findBottlenecks()
 	r.Scorecard = r.scorecard()
 	return r

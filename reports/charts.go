@@ -75,7 +75,7 @@ func title(text, sub string) charts.GlobalOpts {
 func (r *Report) charts() ([]chartBlock, error) {
 	var out []chartBlock
 	builders := []func() ([]chartBlock, error){
-		r.fpsChart, r.heatmapChart, r.parallelChart, r.qualityCharts, r.seriesCharts, r.stagesChart, r.paretoCharts, r.searchChart,
+		r.fpsChart, r.scalingChart, r.heatmapChart, r.parallelChart, r.qualityCharts, r.seriesCharts, r.stagesChart, r.paretoCharts, r.searchChart,
 	}
 	for _, b := range builders {
 		blocks, err := b()

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/ftbench/ftbench/internal/atomicfile"
@@ -92,9 +91,6 @@ func Generate(req Request) (*Report, error) {
 	if opts.Script, err = req.script(dir, paths.HTML); err != nil {
 		return nil, err
 	}
-	// Note: the reference workload's records calibrate the gate; they are
-	// not a config the report should rank or choose.
-	results = slices.DeleteFunc(results, record.IsReference)
 	r := Analyze(results, spec, opts)
 
 	var toStdout []func(io.Writer, *Report) error

@@ -35,6 +35,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	page.setRows(r)
 	page.setCandidates(r)
 	page.setScorecard(r)
+	page.setScalingAndCLI(r)
 	for _, f := range r.Failures {
 		page.Failures = append(page.Failures, failRow{Trial: f.Label, Input: f.Input.Name, Round: f.Round, Warmup: f.Warmup,
 			Status: string(f.Status), Error: failureLine(f), Stderr: f.StderrTail})
@@ -67,6 +68,8 @@ type htmlPage struct {
 	Candidates []candRow
 	CostOrder  string
 	Failures   []failRow
+	Scaling    []htmlScaling
+	CLI        []htmlCLI
 
 	// Scorecard is the KPI scorecard's rows (KPI, measured, today, goal,
 	// verdict) for ScorecardConfig; Bottlenecks name the chosen config's
@@ -272,7 +275,7 @@ func (p *htmlPage) setCandidates(r *Report) {
 	}
 }
 
-var pageTemplate = template.Must(template.New("report").Parse(pageHTML))
+var pageTemplate = template.Must(template.Must(template.New("report").Parse(pageHTML)).Parse(scalingAndCLIHTML))
 
 // Note: the page's one script of its own is fixed text: it reads each
 // chart's option from the element's data-option attribute with JSON.parse,
@@ -397,6 +400,7 @@ code { font-size: 0.95em; }
 </tbody>
 </table>
 </section>
+{{- template "scaling-cli" .}}
 
 {{- if .TrialBottlenecks}}
 <section id="bottlenecks">

@@ -72,6 +72,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if line := stoppedAtMax(r); line != "" {
 		p("\n%s\n", mdText(line))
 	}
+	writeScalingMD(p, r)
+	writeCLIMD(p, r)
 
 	if r.Choice != nil {
 		var lines []string

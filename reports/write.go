@@ -86,6 +86,11 @@ func WriteOutcome(w io.Writer, r *Report, p Paths) {
 	if line := scorecardLine(r); line != "" {
 		fmt.Fprintln(w, "  "+oneLine(line))
 	}
+	for _, in := range r.CLI {
+		if len(in.Variants) > 1 { // the plain CLI alone runs in every sweep: its line is in summary.md
+			fmt.Fprintln(w, "  "+oneLine(cliHeadline(in)))
+		}
+	}
 	if c != nil {
 		for _, warn := range c.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", oneLine(warn))

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -131,12 +132,28 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 	}
 	outPath := filepath.Join(dir, "out.mp4")
 	progressPath := filepath.Join(dir, "progress.txt")
-	args := ReferenceArgs(cfg, t.Input.Video, ReferenceLoops(media.duration), cw, ch, outPath, progressPath)
+	variant := record.CLIVariantOf(t)
+	prog, args := ffmpeg, ReferenceArgs(cfg, t.Input.Video, ReferenceLoops(media.duration), cw, ch, outPath, progressPath)
 	line := ffmpeg + " " + shellJoin(args)
+	if variant.Split > 1 {
+		if media.frames <= 0 || media.fps <= 0 {
+			return fail(fmt.Errorf("reference workload %s: ffprobe gave no frame count or frame rate for %s to split it by", variant.Name(), t.Input.Video))
+		}
+		scfg := cfg
+		share := max(1, (runtime.NumCPU()+variant.Split-1)/variant.Split)
+		if scfg.DecoderThreads == 0 {
+			scfg.DecoderThreads = share
+		}
+		if scfg.EncodeThreads == 0 {
+			scfg.EncodeThreads = share
+		}
+		line = splitScript(ffmpeg, scfg, t.Input.Video, media.frames, media.fps, variant.Split, cw, ch, outPath, dir)
+		prog, args = "sh", []string{"-c", line}
+	}
 	if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(line+"\n"), 0o666); err != nil {
 		return harness(err)
 	}
-	sup, err := r.supervise(ctx, res, dir, ffmpeg, args, nil, timeout)
+	sup, err := r.supervise(ctx, res, dir, prog, args, nil, timeout)
 	var he *harnessError
 	if errors.As(err, &he) {
 		return harness(he.err)
@@ -157,6 +174,9 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 		}
 	default:
 		m, err := referenceMetrics(progressPath, filepath.Join(dir, "stderr.log"), res.ElapsedSeconds)
+		if variant.Split > 1 {
+			m, err = splitMetrics(dir, res.ElapsedSeconds)
+		}
 		if err != nil {
 			res.Status = record.StatusFailed
 			res.Error = "reference workload (ffmpeg) exited 0 but " + err.Error()
@@ -205,13 +225,15 @@ type mediaInfo struct {
 	width, height int
 	audio         bool
 	duration      float64 // seconds; 0 when unknown
+	fps           float64 // the video's average frame rate; 0 when unknown
+	frames        int     // the video's frame count; 0 when unknown
 }
 
 // probe reads an input's frame size and whether it has audio.
 func probe(ctx context.Context, ffprobe, input string) (mediaInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries", "stream=codec_type,width,height:format=duration", "-of", "json", input).Output()
+	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries", "stream=codec_type,width,height,avg_frame_rate,nb_frames:format=duration", "-of", "json", input).Output()
 	if err != nil {
 		msg := err.Error()
 		var ee *exec.ExitError
@@ -231,6 +253,8 @@ func parseProbe(data []byte, input string) (mediaInfo, error) {
 			Type   string `json:"codec_type"`
 			Width  int    `json:"width"`
 			Height int    `json:"height"`
+			Rate   string `json:"avg_frame_rate"`
+			Frames string `json:"nb_frames"`
 		} `json:"streams"`
 		Format struct {
 			Duration string `json:"duration"`
@@ -245,6 +269,14 @@ func parseProbe(data []byte, input string) (mediaInfo, error) {
 		switch {
 		case s.Type == "video" && m.width == 0 && s.Width > 0 && s.Height > 0:
 			m.width, m.height = s.Width, s.Height
+			m.frames, _ = strconv.Atoi(s.Frames)
+			if num, den, ok := strings.Cut(s.Rate, "/"); ok {
+				n, _ := strconv.ParseFloat(num, 64)
+				d, _ := strconv.ParseFloat(den, 64)
+				if n > 0 && d > 0 {
+					m.fps = n / d
+				}
+			}
 		case s.Type == "audio":
 			m.audio = true
 		}

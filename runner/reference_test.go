@@ -172,3 +172,44 @@ func TestRunReference(t *testing.T) {
 		t.Errorf("notes %q", m.Notes)
 	}
 }
+
+// TestRunReferenceSplit runs the split variant: three ffmpeg processes on
+// three parts, joined; the output must hold every frame of the input once.
+func TestRunReferenceSplit(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg CLI")
+	}
+	spec, _ := catalog.Lookup("face_360p")
+	clip, err := fixtures.Generate(spec, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.DefaultConfig()
+	cfg.Preset = "ultrafast"
+	in := record.Input{Name: "face_360p", Video: clip.Video, Fixture: "face_360p"}
+	v, err := record.ParseCLIVariant("split=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := record.VariantTrial(cfg, in, v)
+	if !record.IsReferenceTrial(&tr) || record.CLIVariantOf(&tr) != v || tr.ID == record.ReferenceTrial(cfg, in).ID {
+		t.Fatalf("variant trial %+v", tr)
+	}
+	env := record.Env{CPUs: 2}
+	r := &Runner{Dir: t.TempDir(), Env: &env, SweepName: "t", KeepOutputs: true}
+	res := r.RunReference(context.Background(), record.Run{Trial: &tr, Round: 1}, time.Minute)
+	if res.Status != record.StatusOK {
+		t.Fatalf("%s: %s\n%s", res.Status, res.Error, res.StderrTail)
+	}
+	if res.Metrics.Frames != 90 || res.Metrics.FPS <= 0 {
+		t.Errorf("metrics %+v", res.Metrics)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", res.Metrics.Output).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != "90" {
+		t.Errorf("the joined output has %s frames, want 90", got)
+	}
+}

@@ -8,13 +8,20 @@
 #   3. the CUDA parity test (bundle/detect.test -test.run CUDA)
 #                                            -> parity.log
 #   4. `ftbench fixtures`: the one-minute 1080p30 clip
-#   5. `ftbench sweep sweeps/gpu.toml`: processes x streams x batch x hwaccel, with
-#      the cuda detector when the bundle has the cuda build, else pico
+#   5. `ftbench sweep sweeps/gpu.toml`: workers x streams x batch x hwaccel, with
+#      the cuda detector when the bundle has the cuda build, else pico, and
+#      the ffmpeg CLI beside it (plain, -hwaccel cuda, split into segments)
 #                                            -> results.jsonl, report.html,
 #                                               best.toml, summary.md
-#   6. everything it printed                 -> gpu-check.log
+#   6. `ftbench sweep sweeps/scaling.toml`: the CPU-only (pico) scaling
+#      curve, 1-16 workers cut to the host's cores
+#                                            -> scaling-results.jsonl,
+#                                               scaling-report.html,
+#                                               scaling-summary.md
+#   7. the compact summary (scripts/gpu-summary.py, when python3 is there)
+#      and everything it printed             -> gpu-check.log
 #
-# Those seven files, and nothing else, go into OUTDIR (the first argument,
+# Those files, and nothing else, go into OUTDIR (the first argument,
 # else $OUT, else out/gpu-check); clips and per-run folders stay in a work
 # folder under $TMPDIR. Each step has a time limit and the whole script a
 # budget (default 450 s: it is designed for 8 minutes on one H100); the
@@ -26,8 +33,9 @@
 #
 # Environment:
 #   FTBENCH_GPU_CHECK_BUDGET=450   seconds for the whole check
-#   FTBENCH_GPU_CHECK_QUICK=1      face_360p and one run of one trial: a
-#                                  smoke test of the script and the bundle
+#   FTBENCH_GPU_CHECK_QUICK=1      face_360p and tiny versions of both
+#                                  sweeps: a smoke test of the script and
+#                                  the bundle
 #   FTBENCH_GPU_CHECK_DETECTOR=    force "cuda" or "pico"
 #   FTBENCH_GPU_CHECK_WORK=        work folder, kept and reused (the clip is
 #                                  cached there); default: a new one in
@@ -56,7 +64,7 @@ else
   keep=${FTBENCH_GPU_CHECK_KEEP:-0}
 fi
 mkdir -p "$work" || exit 2
-outputs=(env.json parity.log results.jsonl report.html best.toml summary.md gpu-check.log)
+outputs=(env.json parity.log results.jsonl report.html best.toml summary.md scaling-results.jsonl scaling-report.html scaling-summary.md gpu-check.log)
 for f in "${outputs[@]}"; do rm -f "$outdir/$f"; done
 log=$outdir/gpu-check.log
 
@@ -185,11 +193,14 @@ main() {
   if [ "$quick" = 1 ]; then
     edits+=(
       -e "s/^fixture = \"minute_1080p30\"/fixture = \"face_360p\"/"
-      -e 's/^processes = \[.*\]/processes = [1]/'
+      -e 's/^processes = \[.*\]/processes = [2]/'
+      -e 's/^encode_workers = \[.*\]/encode_workers = [2]/'
       -e 's/^streams = \[.*\]/streams = [1]/'
       -e 's/^batch = \[.*\]/batch = [16]/'
       -e 's/^warmups = .*/warmups = 0/'
       -e 's/^repeats = .*/repeats = 1/'
+      -e 's/^reference = .*/reference = "processes=2,encode_workers=2,streams=1,batch=16,hwaccel=none"/'
+      -e 's/split=16/split=2/g'
     )
   fi
   sed "${edits[@]}" "$root/sweeps/gpu.toml" >"$spec"
@@ -202,7 +213,9 @@ main() {
     # Note: the sweep writes its report and stops cleanly on SIGTERM, so the
     # deadline cuts the sweep short rather than losing it; 45 s stay for the
     # report and the copies.
+    # Note: the scaling sweep gets a third of what is left, at least 90 s.
     limit=$(($(left) - 45))
+    limit=$((limit - limit / 3))
     [ "$limit" -lt 60 ] && limit=60
     rm -rf "$work/sweep"
     step sweep "$limit" "$ftbench" sweep "$spec" --out "$work/sweep" --fixtures "$fixtures" --interval 500ms
@@ -211,7 +224,28 @@ main() {
     fi
   fi
 
-  # --- 6. results --------------------------------------------------------------
+  # --- 6. the scaling curve ----------------------------------------------------
+  # Note: the CPU-only curve runs the pico detector whatever the build;
+  # worker counts above the host's cores are dropped.
+  spec=$work/scaling.toml
+  cores=$(nproc)
+  workers=$(for w in 1 2 4 8 16; do [ "$w" -le "$cores" ] && printf '%s, ' "$w"; done | sed 's/, $//')
+  edits=(-e "s/^processes = \[.*\]/processes = [$workers]/" -e "s/^encode_workers = \[.*\]/encode_workers = [$workers]/")
+  if [ "$quick" = 1 ]; then
+    edits+=(-e "s/^fixture = \"minute_1080p30\"/fixture = \"face_360p\"/" -e 's/^processes = \[.*\]/processes = [1, 2]/' -e 's/^encode_workers = \[.*\]/encode_workers = [1, 2]/')
+  fi
+  sed "${edits[@]}" "$root/sweeps/scaling.toml" >"$spec"
+  note "scaling spec (sweeps/scaling.toml as run)"
+  diff "$root/sweeps/scaling.toml" "$spec" | sed 's/^/  /'
+  limit=$(($(left) - 40))
+  [ "$limit" -lt 60 ] && limit=60
+  rm -rf "$work/scaling"
+  step scaling "$limit" "$ftbench" sweep "$spec" --out "$work/scaling" --fixtures "$fixtures" --interval 500ms
+  if [ -s "$work/scaling/results.jsonl" ] && [ ! -s "$work/scaling/report.html" ]; then
+    step scaling-report 30 "$ftbench" report "$work/scaling" --inline
+  fi
+
+  # --- 7. results --------------------------------------------------------------
   note "results"
   for f in results.jsonl report.html best.toml summary.md; do
     if [ -s "$work/sweep/$f" ]; then
@@ -220,10 +254,20 @@ main() {
       echo "missing: $f"
     fi
   done
+  for f in results.jsonl report.html summary.md; do
+    [ -s "$work/scaling/$f" ] && cp "$work/scaling/$f" "$outdir/scaling-$f"
+  done
   [ -s "$outdir/summary.md" ] && cat "$outdir/summary.md"
   # Note: best.toml's header says why; its settings follow, each under a
   # comment line that the log can do without.
   [ -s "$outdir/best.toml" ] && { echo; echo "best.toml:"; sed -n '1,/^$/p' "$outdir/best.toml"; grep -v '^#' "$outdir/best.toml" | grep . | tr '\n' ' '; echo; }
+
+  note "the numbers (scripts/gpu-summary.py)"
+  if command -v python3 >/dev/null; then
+    python3 "$root/scripts/gpu-summary.py" "$outdir/results.jsonl" "$outdir/scaling-results.jsonl"
+  else
+    echo "no python3: read summary.md and scaling-summary.md"
+  fi
 
   note "steps ($((SECONDS - t0))s of ${budget}s)"
   printf '%s\n' "${summary[@]}"

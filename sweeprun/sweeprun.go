@@ -194,7 +194,7 @@ func (s *Sweep) GenerateInputs() error {
 	}
 	s.plan = spec.Plan().Shard(s.opts.Shard.I, s.opts.Shard.N) // now with the inputs' paths
 	if spec.Calibrate {
-		s.plan = record.WithReference(s.plan, spec.Base)
+		s.plan = record.WithReference(s.plan, spec.Base, spec.CLI...)
 	}
 	return nil
 }

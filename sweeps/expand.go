@@ -20,11 +20,14 @@ type combo struct {
 func (c combo) label() string { return record.Label(c.axes) }
 
 // expand builds every point of the axes' product (the first axis varies
-// slowest) and validates each whole config, since a value can be valid
-// alone and invalid beside another (max_face below min_face).
-func (p *parser) expand(base config.Config, axes []Axis, inputs int) []combo {
+// slowest; axes grouped by together advance as one) and validates each
+// whole config, since a value can be valid alone and invalid beside
+// another (max_face below min_face).
+func (p *parser) expand(base config.Config, axes []Axis, groups [][]int, inputs int) []combo {
+	dims := dimensions(axes, groups)
 	total := 1
-	for _, a := range axes {
+	for _, d := range dims {
+		a := axes[d[0]]
 		total *= len(a.Values)
 		if total*max(inputs, 1) > maxTrials {
 			p.errs = append(p.errs, &Error{File: p.file, Line: a.Line, Field: "axes." + a.Field,
@@ -33,14 +36,17 @@ func (p *parser) expand(base config.Config, axes []Axis, inputs int) []combo {
 		}
 	}
 	var out []combo
-	idx := make([]int, len(axes))
+	idx := make([]int, len(dims))
 	reported := map[string]bool{}
 	for {
 		c := combo{axes: make([]record.Setting, len(axes))}
 		vals := make(map[string]any, len(axes))
-		for i, a := range axes {
-			c.axes[i] = record.Setting{Key: a.Field, Value: a.Values[idx[i]]}
-			vals[a.Field] = a.Values[idx[i]]
+		for di, d := range dims {
+			for _, i := range d {
+				a := axes[i]
+				c.axes[i] = record.Setting{Key: a.Field, Value: a.Values[idx[di]]}
+				vals[a.Field] = a.Values[idx[di]]
+			}
 		}
 		cfg, err := base.With(vals)
 		if err != nil {
@@ -58,18 +64,18 @@ func (p *parser) expand(base config.Config, axes []Axis, inputs int) []combo {
 			c.config = cfg
 			out = append(out, c)
 		}
-		if !advance(idx, axes) {
+		if !advance(idx, axes, dims) {
 			return out
 		}
 	}
 }
 
-// advance moves idx, an odometer over the axes' values, to the next point,
-// last axis fastest; it reports false after the last point.
-func advance(idx []int, axes []Axis) bool {
-	for i := len(axes) - 1; i >= 0; i-- {
+// advance moves idx, an odometer over the dimensions' values, to the next
+// point, last dimension fastest; it reports false after the last point.
+func advance(idx []int, axes []Axis, dims [][]int) bool {
+	for i := len(dims) - 1; i >= 0; i-- {
 		idx[i]++
-		if idx[i] < len(axes[i].Values) {
+		if idx[i] < len(axes[dims[i][0]].Values) {
 			return true
 		}
 		idx[i] = 0

@@ -3,6 +3,8 @@ package sweeps
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,5 +107,44 @@ func TestExpand(t *testing.T) {
 	plan := s.Plan()
 	if len(plan.Runs()) != 48*3 || plan.Timeout != 90*time.Second {
 		t.Errorf("plan: %d runs", len(plan.Runs()))
+	}
+}
+
+func TestTogether(t *testing.T) {
+	t.Parallel()
+	base := "name = \"t\"\n"
+	input := "[[input]]\nfixture = \"face_360p\"\n"
+	tests := []struct {
+		name, text string
+		labels     []string
+		err        string
+	}{
+		{"axes advance as one", base + "together = [[\"processes\", \"encode_workers\"]]\n[axes]\nprocesses = [1, 2]\nencode_workers = [1, 2]\nbatch = [8, 16]\n",
+			[]string{"processes=1,encode_workers=1,batch=8", "processes=1,encode_workers=1,batch=16", "processes=2,encode_workers=2,batch=8", "processes=2,encode_workers=2,batch=16"}, ""},
+		{"unequal lengths", base + "together = [[\"processes\", \"encode_workers\"]]\n[axes]\nprocesses = [1, 2]\nencode_workers = [1]\n", nil, "list as many values"},
+		{"not an axis", base + "together = [[\"processes\", \"streams\"]]\n[axes]\nprocesses = [1, 2]\n", nil, `"streams" is not an axis`},
+		{"a bad CLI variant", base + "references = [\"split=1\"]\n[axes]\nprocesses = [1, 2]\n", nil, "split must be an integer"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := Parse([]byte(tc.text+input), "t.toml", "")
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, tr := range s.Trials() {
+				got = append(got, tr.Label)
+			}
+			if !slices.Equal(got, tc.labels) {
+				t.Fatalf("labels %q, want %q", got, tc.labels)
+			}
+		})
 	}
 }

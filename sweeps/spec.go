@@ -26,6 +26,12 @@ type Spec struct {
 	Base        config.Config // the defaults with [base] applied
 	BaseKeys    []string      // the keys [base] sets, sorted
 	Axes        []Axis
+	// Together lists groups of axes (indices into Axes) that vary as one
+	// (the together key); nil when every axis varies on its own.
+	Together [][]int
+	// CLI lists the reference workload's variants the sweep runs beside
+	// the plain ffmpeg CLI (the references key; record.ParseCLIVariant).
+	CLI []record.CLIVariant
 	// Repeats is the counted rounds every trial runs (a table's min).
 	Repeats int
 	// RepeatsMax is the most counted rounds a trial may run when the spec
@@ -128,6 +134,8 @@ var topLevel = map[string]string{
 	"memory_limit": `a size such as "4GiB": each run's address space`,
 	"reference":    "a trial label",
 	"gold":         `a trial label, or "auto" for the most thorough config`,
+	"references":   `an array of ffmpeg CLI variants such as "hwaccel=cuda", "split=16"`,
+	"together":     `an array of arrays of axis names such as [["processes", "encode_workers"]]`,
 	"calibrate":    "true or false",
 	"constraints":  `an array of strings such as "vram_fraction <= 0.85"`,
 	"objective":    "a table with metric and direction",
@@ -182,6 +190,9 @@ func parse(data []byte, file, dir string, recorded bool) (*Spec, error) {
 		s.Search = p.search(v)
 		if s.Search != nil && s.Search.Strategy != strategy.Grid && len(s.Axes) == 0 {
 			p.errf("search.strategy", "a %s search needs [axes] to search", s.Search.Strategy)
+		}
+		if s.Search != nil && s.Search.Strategy != strategy.Grid && len(s.Together) > 0 {
+			p.errf("together", "a %s search moves one axis at a time; together works with the whole grid only", s.Search.Strategy)
 		}
 	}
 	if len(p.errs) == 0 {
@@ -265,8 +276,14 @@ func (p *parser) trials(s *Spec, raw map[string]any, md toml.MetaData) {
 		s.Base, s.BaseKeys, base = p.base(v)
 	}
 	s.Axes = p.axes(raw["axes"], axisOrder(md), s.Base, base)
+	if v, ok := raw["together"]; ok && len(p.errs) == 0 {
+		s.Together = p.together(v, s.Axes)
+	}
+	if v, ok := raw["references"]; ok {
+		s.CLI = p.cliVariants(v)
+	}
 	if len(p.errs) == 0 {
-		s.combos = p.expand(s.Base, s.Axes, len(s.Inputs))
+		s.combos = p.expand(s.Base, s.Axes, s.Together, len(s.Inputs))
 	}
 }
 

@@ -65,7 +65,7 @@ func TestInvalidSpecs(t *testing.T) {
 		line int
 		want string // the whole message after "FILE:LINE: "
 	}{
-		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, gold, input, instrument, kpi, memory_limit, name, objective, reference, repeats, search, timeout, warmups`},
+		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, gold, input, instrument, kpi, memory_limit, name, objective, reference, references, repeats, search, timeout, together, warmups`},
 		{"axis the pipeline lacks", in + "[axes]\nbatch = [1]\nreader_threads = [1, 2]\n", 5, `field "axes.reader_threads": the pipeline has no such config field; did you mean decoder_threads?`},
 		{"base field the pipeline lacks", in + "[base]\ngpu_memory_pool = 4\n", 4, `field "base.gpu_memory_pool": the pipeline has no such config field` + printConfigHint},
 		{"empty axis", in + "[axes]\nbatch = []\n", 4, `field "axes.batch": empty axis: give at least one value`},

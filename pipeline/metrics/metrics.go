@@ -68,9 +68,21 @@ type Metrics struct {
 	Scaling  []ScalingEvent  `json:"scaling,omitempty"` // process-count back-offs
 	Plan     *MemoryPlan     `json:"memory_plan,omitempty"`
 	Segments int             `json:"segments,omitempty"` // segments the input was split into
+	Threads  *ThreadPlan     `json:"thread_plan,omitempty"`
 	// PhaseSeconds is wall time per phase: "probe", "analyze", "stitch",
 	// "encode", "join".
 	PhaseSeconds map[string]float64 `json:"phase_seconds,omitempty"`
+}
+
+// ThreadPlan is the decoder and encoder threads each worker of a phased
+// run used (0 = the library picks), sized from the cores the run could use
+// when the config leaves them at 0.
+type ThreadPlan struct {
+	Cores          int  `json:"cores"`
+	AnalyzeDecoder int  `json:"analyze_decoder_threads"` // each analysis pass's decoder
+	EncodeDecoder  int  `json:"encode_decoder_threads"`  // each encode worker's decoder
+	Encoder        int  `json:"encoder_threads"`         // each encode worker's encoder
+	Sized          bool `json:"sized"`                   // some count was sized here, not set by the config
 }
 
 // WorkerMetrics is what one segment worker did.
