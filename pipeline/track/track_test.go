@@ -1,6 +1,7 @@
 package track
 
 import (
+	"math"
 	"testing"
 
 	"github.com/ftbench/ftbench/pipeline/config"
@@ -340,5 +341,39 @@ func TestTrackerDropsTracksLeavingFrame(t *testing.T) {
 		if tracks := tr.Update(nil, true); len(tracks) != 1 {
 			t.Fatalf("frame %d after the last detection: a still track 80%% inside the frame was dropped", i)
 		}
+	}
+}
+
+func TestTrackSecondDetectionTakenAsIs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		vx, size float64 // pixels per frame; the second detection's size
+		interval int     // frames between detector runs
+	}{
+		{name: "fast entry", vx: -40, size: 80, interval: 1},
+		{name: "fast entry, detector every other frame", vx: -40, size: 80, interval: 2},
+		{name: "growing", vx: 5, size: 100, interval: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := NewTracker(testTrackerConfig())
+			tr.Update([]geom.Detection{faceAt(500, 300, 80)}, true)
+			for range tt.interval - 1 {
+				tr.Update(nil, false)
+			}
+			second := faceAt(500+tt.vx*float64(tt.interval), 300, tt.size)
+			tracks := tr.Update([]geom.Detection{second}, true)
+			if len(tracks) != 1 || tracks[0].Box != second.Box {
+				t.Fatalf("after the second detection: tracks %+v, want one with box %+v", tracks, second.Box)
+			}
+			// The velocity was measured: the next frame's prediction is
+			// where the face went.
+			tracks = tr.Update(nil, false)
+			if want := second.CenterX() + tt.vx; math.Abs(tracks[0].CenterX()-want) > 1e-9 {
+				t.Errorf("next frame's centre x %g, want %g", tracks[0].CenterX(), want)
+			}
+		})
 	}
 }
