@@ -69,8 +69,14 @@ func (s *Sweep) DryRun(w io.Writer) {
 			plan.Repeats, plan.MaxRepeats, spec.Objective.Metric, pct(plan.CI), most)
 	}
 	if spec.MinRunSeconds > 0 {
-		fmt.Fprintf(w, "min_run_seconds %g: each counted run goes through its input again until it has lasted %g s (warm-ups make one pass); resources sampled every %s\n",
-			spec.MinRunSeconds, spec.MinRunSeconds, runner.SampleInterval(spec.MinRunSeconds))
+		counted := 0
+		for _, run := range todo {
+			if !run.Warmup {
+				counted++
+			}
+		}
+		fmt.Fprintf(w, "min_run_seconds %g: each counted run goes through its input again until it has lasted %g s (warm-ups make one pass), so the %d counted runs take at least %s; resources sampled every %s\n",
+			spec.MinRunSeconds, spec.MinRunSeconds, counted, roughDuration(time.Duration(float64(counted)*spec.MinRunSeconds*float64(time.Second))), runner.SampleInterval(spec.MinRunSeconds))
 	}
 	fmt.Fprintln(w, estimate(plan, todo, s.prior))
 	if spec.Calibrate && !s.Searching() {
