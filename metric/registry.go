@@ -71,6 +71,8 @@ var registry = slices.Concat(
 			func(m *metrics.Metrics) float64 { return float64(m.PeakRSSBytes) }),
 		pipeline(Metric{Name: "frames", Description: "frames processed"},
 			func(m *metrics.Metrics) float64 { return float64(m.Frames) }),
+		pipeline(Metric{Name: "passes", Description: "times the run went through its input to last min_run_seconds (0: one plain pass)"},
+			func(m *metrics.Metrics) float64 { return float64(m.Passes) }),
 		pipeline(Metric{Name: "width", Description: "the input's width in pixels"},
 			func(m *metrics.Metrics) float64 { return float64(m.Width) }),
 		pipeline(Metric{Name: "height", Description: "the input's height in pixels"},
