@@ -165,10 +165,12 @@ func (m *Metric) WhyAbsent(r *record.Result) string {
 		return "no GPU"
 	case r.Instrument != "" && m.Clocked():
 		return "timed under the " + r.Instrument + " instrument"
-	case m.GroundTruth:
+	case m.GroundTruth && (r.Metrics == nil || r.Metrics.Quality == nil):
 		return "no ground truth"
 	case m.Absent != "":
 		return m.Absent
+	case m.GroundTruth:
+		return "no ground truth"
 	}
 	return "not measured"
 }

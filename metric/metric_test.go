@@ -47,6 +47,7 @@ func TestRegistryCoversRecord(t *testing.T) {
 	}
 	fill(reflect.ValueOf(r.Metrics).Elem(), "")
 	fill(reflect.ValueOf(r.Metrics.Quality).Elem(), "quality.")
+	r.Metrics.Quality.SuccessCurve = []float64{1} // the OTB measures exist only beside their curves
 	fill(reflect.ValueOf(&r.Resources).Elem(), "")
 	r.ElapsedSeconds, want["elapsed_seconds"] = 7777, 7777
 	r.Gold = &record.Gold{}
@@ -73,6 +74,15 @@ func TestRegistryCoversRecord(t *testing.T) {
 		}
 		if got, ok := m.Value(rr); !ok || got != v {
 			t.Errorf("%s reads %v, %t; want %v", name, got, ok, v)
+		}
+	}
+	// A record from before the OTB measures (no curves) lacks them rather
+	// than reading zero; one without identities lacks the MOT measures.
+	old := &record.Result{Metrics: &metrics.Metrics{Quality: &metrics.Quality{HitRate: 0.9}}}
+	for _, name := range []string{"quality.success_auc", "quality.precision_20px", "quality.mean_iou", "quality.idf1", "quality.mota"} {
+		m, _ := Lookup(name)
+		if v, ok := m.Value(old); ok {
+			t.Errorf("%s on a record without it reads %v, want absent", name, v)
 		}
 	}
 	derived := []string{"cpu_cores", "cpu_seconds_per_frame", "instructions_per_frame"}

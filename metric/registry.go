@@ -42,7 +42,7 @@ var registry = slices.Concat(
 			KPI: "hit_rate", Label: "hit rate", Gobench: "hit-rate",
 			Description: "fraction of ground-truth frames whose primary-face centre lies in a ground-truth box"},
 			func(q *metrics.Quality) float64 { return q.HitRate }),
-		quality(Metric{Name: "success_auc", Unit: Ratio, Better: Higher,
+		otb(Metric{Name: "success_auc", Unit: Ratio, Better: Higher,
 			KPI: "success_auc", Label: "success AUC",
 			Description: "OTB success AUC: mean over IoU thresholds 0, 0.05, ..., 1 of the fraction of ground-truth frames whose primary-face IoU exceeds it"},
 			func(q *metrics.Quality) float64 { return q.SuccessAUC }),
@@ -75,6 +75,8 @@ var registry = slices.Concat(
 			func(m *metrics.Metrics) float64 { return float64(m.PeakRSSBytes) }),
 		pipeline(Metric{Name: "frames", Description: "frames processed"},
 			func(m *metrics.Metrics) float64 { return float64(m.Frames) }),
+		pipeline(Metric{Name: "passes", Description: "times the run went through its input to last min_run_seconds (0: one plain pass)"},
+			func(m *metrics.Metrics) float64 { return float64(m.Passes) }),
 		pipeline(Metric{Name: "width", Description: "the input's width in pixels"},
 			func(m *metrics.Metrics) float64 { return float64(m.Width) }),
 		pipeline(Metric{Name: "height", Description: "the input's height in pixels"},
@@ -125,31 +127,31 @@ var registry = slices.Concat(
 
 		// The OTB one-pass measures of the primary face and the MOT
 		// measures of every track; metrics.Quality defines them.
-		quality(Metric{Name: "precision_20px", Unit: Ratio, Better: Higher,
+		otb(Metric{Name: "precision_20px", Unit: Ratio, Better: Higher,
 			Description: "OTB precision: fraction of ground-truth frames whose primary-face centre is within 20 px of the truth's"},
 			func(q *metrics.Quality) float64 { return q.Precision20 }),
-		quality(Metric{Name: "mean_iou", Unit: Ratio, Better: Higher,
+		otb(Metric{Name: "mean_iou", Unit: Ratio, Better: Higher,
 			Description: "mean IoU of the primary face with the ground truth, a frame without one counting 0"},
 			func(q *metrics.Quality) float64 { return q.MeanIoU }),
-		quality(Metric{Name: "center_error_median_px", Better: Lower,
+		otb(Metric{Name: "center_error_median_px", Better: Lower,
 			Description: "median centre error of the primary face in source pixels, a frame without one counting the frame's diagonal"},
 			func(q *metrics.Quality) float64 { return q.CenterErrorMedian }),
-		quality(Metric{Name: "idf1", Unit: Ratio, Better: Higher,
+		mot(Metric{Name: "idf1", Unit: Ratio, Better: Higher,
 			Description: "IDF1 (Ristani 2016) of every track against ground truth with identities, correspondence at IoU >= 0.5"},
 			func(q *metrics.Quality) float64 { return q.IDF1 }),
-		quality(Metric{Name: "id_switches", Better: Lower,
+		mot(Metric{Name: "id_switches", Better: Lower,
 			Description: "CLEAR MOT identity switches: a face matched to another track than the one it last matched"},
 			func(q *metrics.Quality) float64 { return float64(q.IDSwitches) }),
-		quality(Metric{Name: "mota", Unit: Ratio, Better: Higher,
+		mot(Metric{Name: "mota", Unit: Ratio, Better: Higher,
 			Description: "CLEAR MOT accuracy: 1 - (misses + false positives + switches) / ground-truth boxes, can be negative"},
 			func(q *metrics.Quality) float64 { return q.MOTA }),
-		quality(Metric{Name: "mot_gt_boxes", Description: "ground-truth boxes with an identity, every frame"},
+		mot(Metric{Name: "mot_gt_boxes", Description: "ground-truth boxes with an identity, every frame"},
 			func(q *metrics.Quality) float64 { return float64(q.MOTGTBoxes) }),
-		quality(Metric{Name: "mot_track_boxes", Description: "track boxes, one per track and frame"},
+		mot(Metric{Name: "mot_track_boxes", Description: "track boxes, one per track and frame"},
 			func(q *metrics.Quality) float64 { return float64(q.MOTTrackBoxes) }),
-		quality(Metric{Name: "mot_misses", Better: Lower, Description: "ground-truth boxes no track matched on their frame"},
+		mot(Metric{Name: "mot_misses", Better: Lower, Description: "ground-truth boxes no track matched on their frame"},
 			func(q *metrics.Quality) float64 { return float64(q.MOTMisses) }),
-		quality(Metric{Name: "mot_false_positives", Better: Lower, Description: "track boxes that matched no ground-truth box"},
+		mot(Metric{Name: "mot_false_positives", Better: Lower, Description: "track boxes that matched no ground-truth box"},
 			func(q *metrics.Quality) float64 { return float64(q.MOTFalsePositives) }),
 		gold(Metric{Name: "gold_iou", Unit: Ratio, Better: Higher,
 			Description: "mean IoU of the primary face with the gold config's on the same input (pseudo ground truth), a frame without one counting 0"},
@@ -242,6 +244,34 @@ func quality(m Metric, read func(*metrics.Quality) float64) Metric {
 	m.GroundTruth = true
 	m.value = func(r *record.Result) (float64, bool) {
 		if r.Metrics == nil || r.Metrics.Quality == nil {
+			return 0, false
+		}
+		return read(r.Metrics.Quality), true
+	}
+	return m
+}
+
+// otb declares one of the OTB one-pass measures: a quality metric that
+// records from before they existed (no success curve) lack, rather than
+// read as zero.
+func otb(m Metric, read func(*metrics.Quality) float64) Metric {
+	return qualityIf(m, read, func(q *metrics.Quality) bool { return len(q.SuccessCurve) > 0 },
+		"not recorded (the record predates it)")
+}
+
+// mot declares one of the MOT identity measures: a quality metric that only
+// ground truth with identities has.
+func mot(m Metric, read func(*metrics.Quality) float64) Metric {
+	return qualityIf(m, read, func(q *metrics.Quality) bool { return q.MOTGTBoxes > 0 },
+		"no identities in the ground truth")
+}
+
+// qualityIf is quality for a measure that only some quality blocks have.
+func qualityIf(m Metric, read func(*metrics.Quality) float64, has func(*metrics.Quality) bool, absent string) Metric {
+	m = quality(m, read)
+	m.Absent = absent
+	m.value = func(r *record.Result) (float64, bool) {
+		if r.Metrics == nil || r.Metrics.Quality == nil || !has(r.Metrics.Quality) {
 			return 0, false
 		}
 		return read(r.Metrics.Quality), true

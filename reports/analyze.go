@@ -44,8 +44,11 @@ type Options struct {
 }
 
 // statsOptions returns the levels the statistics are computed at.
+//
+// Note: a comparison whose rank test cannot reach alpha at its run counts
+// falls back on Welch's t on the logs, as the gate's does, and names it.
 func (o Options) statsOptions() stats.Options {
-	return stats.Options{Alpha: o.Alpha, Confidence: o.Confidence}
+	return stats.Options{Alpha: o.Alpha, Confidence: o.Confidence, PowerFallback: true}
 }
 
 func (o Options) withDefaults() Options {

@@ -114,6 +114,17 @@ type Choice struct {
 	Warnings  []string
 }
 
+// Test names the one-sided test that compared the configs with Top: the
+// rank test, or Welch's t on the logs when it decided any comparison.
+func (c *Choice) Test() string {
+	for _, cand := range c.Candidates {
+		if cand.VsTop != nil && cand.VsTop.Test == stats.WelchLogTest {
+			return "one-sided Welch's t on logs, the rank test having no power at these run counts"
+		}
+	}
+	return "one-sided Mann-Whitney U"
+}
+
 // choose picks the best config of a report.
 //
 // Method: a config is feasible when every one of its counted runs on every
@@ -121,8 +132,10 @@ type Choice struct {
 // meets the constraint (a metric that was not measured fails it: a
 // constraint is never passed silently). Top is the feasible config with the
 // best median objective. Each other feasible config is compared with Top by
-// a one-sided Mann-Whitney U test on the objective's runs at Options.Alpha;
-// those with p > alpha are tied with Top. Among the tied, the choice is the
+// a one-sided Mann-Whitney U test on the objective's runs at Options.Alpha
+// (Welch's t on the logs where the U test cannot reach alpha at the run
+// counts: stats.Options.PowerFallback); those with p > alpha are tied with
+// Top. Among the tied, the choice is the
 // config cheapest by Options.Cost (lexicographic), then the best median,
 // then the label.
 //

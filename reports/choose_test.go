@@ -131,8 +131,15 @@ func TestChoose(t *testing.T) {
 		},
 		{
 			name:   "too few runs to test: the best median",
-			trials: []fakeTrial{{set: map[string]any{"batch": 1}, fps: []float64{100, 101}}, {set: map[string]any{"batch": 8}, fps: []float64{110, 111}}},
+			trials: []fakeTrial{{set: map[string]any{"batch": 1}, fps: []float64{100}}, {set: map[string]any{"batch": 8}, fps: []float64{110}}},
 			best:   "batch=8", powerless: true, why: "too few runs",
+		},
+		{
+			// 2+2 runs: the U test's smallest one-sided p is 1/6; Welch's
+			// t on the logs separates 100-101 from 110-111.
+			name:   "a powerless rank test gives way to Welch's t",
+			trials: []fakeTrial{{set: map[string]any{"batch": 1}, fps: []float64{100, 101}}, {set: map[string]any{"batch": 8}, fps: []float64{110, 111}}},
+			best:   "batch=8", why: "slower than the top (p=0.003, welch-log)",
 		},
 		{
 			name:   "a failed run rules a config out",

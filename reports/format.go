@@ -89,9 +89,18 @@ func fmtVsRef(c *stats.Comparison) string {
 	}
 	ratio := strconv.FormatFloat(c.MedianRatio, 'f', 2, 64) + "×"
 	if !c.Significant() {
-		return "~ " + ratio + " (" + fmtP(c.P) + ")"
+		return "~ " + ratio + " (" + fmtTestP(c) + ")"
 	}
-	return ratio + " (" + fmtP(c.P) + ")"
+	return ratio + " (" + fmtTestP(c) + ")"
+}
+
+// fmtTestP renders a comparison's p, naming the test when it is not the
+// default rank test (stats.Options.PowerFallback chose Welch's t).
+func fmtTestP(c *stats.Comparison) string {
+	if c.Test != stats.MannWhitneyTest {
+		return fmtP(c.P) + ", " + string(c.Test)
+	}
+	return fmtP(c.P)
 }
 
 // fmtAlpha renders a significance level.
@@ -133,4 +142,12 @@ func oneLine(s string) string {
 	q := strconv.QuoteToGraphic(s)
 	q = q[1 : len(q)-1]
 	return strings.ReplaceAll(q, `\"`, `"`)
+}
+
+// testName names a comparison's test in words.
+func testName(t stats.Test) string {
+	if t == stats.WelchLogTest {
+		return "Welch's t on logs (the rank test has no power at these run counts)"
+	}
+	return "Mann-Whitney U"
 }

@@ -166,7 +166,7 @@ func (p *htmlPage) setSweep(r *Report) {
 	if len(r.Opts.Files) > 0 {
 		add("results", strings.Join(r.Opts.Files, ", "))
 	}
-	add("statistics", fmt.Sprintf("medians with %.0f%% distribution-free confidence intervals; Mann-Whitney U tests at alpha %s",
+	add("statistics", fmt.Sprintf("medians with %.0f%% distribution-free confidence intervals; Mann-Whitney U tests (Welch's t on logs where they cannot reach alpha) at alpha %s",
 		100*r.Opts.Confidence, fmtAlpha(r.Opts.Alpha)))
 	if r.Spec != nil {
 		p.SpecText = string(r.Spec.Text)
@@ -234,7 +234,7 @@ func (p *htmlPage) setRows(r *Report) {
 			row.VsRef = "reference"
 		case t.VsRef != nil:
 			row.VsRef = fmtVsRef(t.VsRef)
-			row.VsRefTitle = fmt.Sprintf("median %s over the reference's; two-sided Mann-Whitney U %s", r.Objective.Metric, fmtP(t.VsRef.P))
+			row.VsRefTitle = fmt.Sprintf("median %s over the reference's; two-sided %s %s", r.Objective.Metric, testName(t.VsRef.Test), fmtP(t.VsRef.P))
 		}
 		row.Runs = fmt.Sprint(len(t.Runs))
 		if len(t.Failed) > 0 {
@@ -258,7 +258,7 @@ func (p *htmlPage) setCandidates(r *Report) {
 		case cand == c.Top:
 			row.VsTop = "top"
 		case cand.VsTop != nil:
-			row.VsTop = fmtP(cand.VsTop.P)
+			row.VsTop = fmtTestP(cand.VsTop)
 			if cand.Tied {
 				row.VsTop += " (tied)"
 			}
@@ -385,7 +385,7 @@ code { font-size: 0.95em; }
 
 <section id="kpis">
 <h2>KPIs per trial</h2>
-<p>Median over the counted runs (warm-ups never count) and the half-width of its {{.ConfidencePct}} confidence interval; hover a cell for the interval. <code>{{.R.Objective.Metric}} vs reference</code> is the ratio of medians to the reference trial's, <code>~</code> when a two-sided Mann-Whitney U test finds no difference at alpha {{.R.Opts.Alpha}}.</p>
+<p>Median over the counted runs (warm-ups never count) and the half-width of its {{.ConfidencePct}} confidence interval; hover a cell for the interval. <code>{{.R.Objective.Metric}} vs reference</code> is the ratio of medians to the reference trial's, <code>~</code> when a two-sided Mann-Whitney U test (Welch's t on logs, named, where the rank test cannot reach alpha at the run counts) finds no difference at alpha {{.R.Opts.Alpha}}.</p>
 <table id="kpi-table">
 <thead><tr><th>trial</th>{{if .MultiInput}}<th>input</th>{{end}}{{range .KPIs}}<th data-kpi="{{.KPI}}">{{.Label}}</th>{{end}}<th>{{.R.Objective.Metric}} vs reference</th><th>choice</th><th>runs</th></tr></thead>
 <tbody>

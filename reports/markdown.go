@@ -67,7 +67,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		cells = append(cells, mdText(vs), mdText(chosen[t]))
 		p("| %s |\n", strings.Join(cells, " | "))
 	}
-	p("\nCells show the median over the counted runs and the half-width of its %.0f%% confidence interval; ratios are medians over the reference's, `~` when not significant (Mann-Whitney U, alpha %s).\n",
+	p("\nCells show the median over the counted runs and the half-width of its %.0f%% confidence interval; ratios are medians over the reference's, `~` when not significant (Mann-Whitney U, or Welch's t on logs, named, where the rank test cannot reach alpha at the run counts; alpha %s).\n",
 		100*r.Opts.Confidence, fmtAlpha(r.Opts.Alpha))
 	if line := stoppedAtMax(r); line != "" {
 		p("\n%s\n", mdText(line))

@@ -186,19 +186,19 @@ func choiceReasons(r *Report) []string {
 	}
 	switch {
 	case b == c.Top && tied <= 1:
-		out = append(out, fmt.Sprintf("It has the best median %s of the %d feasible configs, and no other is statistically indistinguishable from it (one-sided Mann-Whitney U, alpha %s).",
-			c.Objective.Metric, feasible, fmtAlpha(c.Alpha)))
+		out = append(out, fmt.Sprintf("It has the best median %s of the %d feasible configs, and no other is statistically indistinguishable from it (%s, alpha %s).",
+			c.Objective.Metric, feasible, c.Test(), fmtAlpha(c.Alpha)))
 	case b == c.Top:
 		others := fmt.Sprintf("%d others are", tied-1)
 		if tied == 2 {
 			others = "1 other is"
 		}
-		out = append(out, fmt.Sprintf("It has the best median %s of the %d feasible configs; %s statistically indistinguishable from it (one-sided Mann-Whitney U, alpha %s) and none uses fewer resources.",
-			c.Objective.Metric, feasible, others, fmtAlpha(c.Alpha)))
+		out = append(out, fmt.Sprintf("It has the best median %s of the %d feasible configs; %s statistically indistinguishable from it (%s, alpha %s) and none uses fewer resources.",
+			c.Objective.Metric, feasible, others, c.Test(), fmtAlpha(c.Alpha)))
 	default:
 		why := costDifference(b, c.Top, c.Cost)
-		out = append(out, fmt.Sprintf("The fastest by median, %s (%s), is not significantly better (one-sided Mann-Whitney U %s > alpha %s), and this config uses fewer resources: %s.",
-			c.Top.Label, metric.Format(c.Top.Objective.Center, unit), fmtP(b.VsTop.P), fmtAlpha(c.Alpha), why))
+		out = append(out, fmt.Sprintf("The fastest by median, %s (%s), is not significantly better (%s %s > alpha %s), and this config uses fewer resources: %s.",
+			c.Top.Label, metric.Format(c.Top.Objective.Center, unit), c.Test(), fmtTestP(b.VsTop), fmtAlpha(c.Alpha), why))
 	}
 	out = append(out, "Resource-cost order among tied configs: "+costOrder(c.Cost)+"; this config: "+orNone(fmtCost(b, c.Cost))+".")
 	if ru := c.RunnerUp; ru != nil {
@@ -207,7 +207,7 @@ func choiceReasons(r *Report) []string {
 		case ru.Tied:
 			s += "; indistinguishable from the top, but uses more: " + costDifference(ru, b, c.Cost)
 		case ru.VsTop != nil:
-			s += fmt.Sprintf("; slower than the top (%s)", fmtP(ru.VsTop.P))
+			s += fmt.Sprintf("; slower than the top (%s)", fmtTestP(ru.VsTop))
 		}
 		out = append(out, s+".")
 	} else {

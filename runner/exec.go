@@ -56,6 +56,10 @@ type Runner struct {
 	// under it and records its counts; the reference workload is never
 	// instrumented (see CheckInstrument).
 	Instrument string
+	// MinRunSeconds, when > 0, makes every counted run of a plain sweep
+	// last that long at the least (ftbench run --min-seconds: the input is
+	// gone through again); warm-ups and instrumented runs make one pass.
+	MinRunSeconds float64
 }
 
 // TracksFile is the name of a run's tracks.json in its folder, written
@@ -137,6 +141,9 @@ func (r *Runner) runTrial(ctx context.Context, run record.Run, timeout time.Dura
 	}
 	if r.KeepTracks {
 		args = append(args, "--tracks", filepath.Join(dir, TracksFile))
+	}
+	if r.MinRunSeconds > 0 && r.Instrument == "" && !run.Warmup {
+		args = append(args, "--min-seconds", strconv.FormatFloat(r.MinRunSeconds, 'g', -1, 64))
 	}
 	// Note: "--" ends the flags, so an input named "-x.mp4" is a file.
 	args = append(args, "--", t.Input.Video)

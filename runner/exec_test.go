@@ -196,3 +196,39 @@ func TestRunAccountsTree(t *testing.T) {
 		t.Errorf("cpu_seconds_per_frame = %v, %t; want %v", v, ok, rs.CPUSeconds/float64(res.Metrics.Frames))
 	}
 }
+
+// TestMinRunSeconds checks that counted runs are asked to last
+// MinRunSeconds and warm-ups and instrumented runs are not.
+func TestMinRunSeconds(t *testing.T) {
+	r := fakeRunner(t, "sleep=0")
+	r.MinRunSeconds = 0.3
+	tr := runnertest.Trial(t, 4)
+	counted := r.Run(context.Background(), record.Run{Trial: &tr, Round: 1}, time.Minute)
+	warmup := r.Run(context.Background(), record.Run{Trial: &tr, Warmup: true}, time.Minute)
+	for _, res := range []*record.Result{counted, warmup} {
+		if res.Status != record.StatusOK {
+			t.Fatalf("status %s, error %q, stderr %q", res.Status, res.Error, res.StderrTail)
+		}
+	}
+	if counted.Metrics.Passes != 2 || counted.ElapsedSeconds < r.MinRunSeconds {
+		t.Errorf("counted run: passes %d over %.3f s, want the fake's 2 over at least %g s", counted.Metrics.Passes, counted.ElapsedSeconds, r.MinRunSeconds)
+	}
+	if warmup.Metrics.Passes != 0 {
+		t.Errorf("warm-up: passes %d, want one plain pass", warmup.Metrics.Passes)
+	}
+}
+
+func TestSampleInterval(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		minRun float64
+		want   time.Duration
+	}{{0, DefaultSampleInterval}, {1, 40 * time.Millisecond}, {10, DefaultSampleInterval}, {2.5, DefaultSampleInterval}, {0.1, MinSampleInterval}} {
+		if got := SampleInterval(tt.minRun); got != tt.want {
+			t.Errorf("SampleInterval(%g) = %s, want %s", tt.minRun, got, tt.want)
+		}
+		if tt.minRun > 0 && tt.want > MinSampleInterval && time.Duration(tt.minRun*float64(time.Second))/SampleInterval(tt.minRun) < SamplesPerRun {
+			t.Errorf("SampleInterval(%g) gives fewer than %d samples", tt.minRun, SamplesPerRun)
+		}
+	}
+}

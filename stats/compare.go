@@ -268,8 +268,22 @@ func (c Comparison) Powerless() bool { return c.MinP > c.Alpha }
 // When a sample holds zeros or negatives the shift is taken on the values
 // themselves and divided by x's median. For the t-test the ratio is that
 // of the geometric means, and the values must be positive; otherwise
-// Compare uses the U test, with a warning.
+// Compare uses the U test, with a warning. With o.PowerFallback a
+// powerless U test gives way to the t-test (see Options.PowerFallback).
 func Compare(x, y *Sample, o Options) Comparison {
+	c := compare(x, y, o)
+	if o.PowerFallback && c.Test == MannWhitneyTest && c.Powerless() {
+		wo := o
+		wo.Test, wo.PowerFallback = WelchLogTest, false
+		if w := compare(x, y, wo); w.Test == WelchLogTest && !w.Powerless() {
+			return w
+		}
+	}
+	return c
+}
+
+// compare is Compare without the fallback.
+func compare(x, y *Sample, o Options) Comparison {
 	o, warnings := o.checked()
 	c := Comparison{N1: len(x.Values), N2: len(y.Values), Test: MannWhitneyTest, Alpha: o.Alpha, Alternative: o.Alternative,
 		Ratio: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1), Confidence: 1, MedianRatio: math.NaN()}

@@ -232,3 +232,29 @@ func TestCompareCoverage(t *testing.T) {
 		t.Errorf("coverage %.3f, stated %.4f; want about 0.95", rate, conf)
 	}
 }
+
+// TestPowerFallback: with 3+3 runs the two-sided U test can never reach
+// 0.05, and PowerFallback hands the comparison to Welch's t on the logs;
+// with 1+1 neither has power and the U test's answer stays.
+func TestPowerFallback(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		x, y     []float64
+		fallback bool
+		want     Test
+		sig      bool
+	}{
+		{"3+3 without fallback", []float64{100, 101, 102}, []float64{50, 51, 52}, false, MannWhitneyTest, false},
+		{"3+3 with fallback", []float64{100, 101, 102}, []float64{50, 51, 52}, true, WelchLogTest, true},
+		{"1+1 with fallback", []float64{100}, []float64{50}, true, MannWhitneyTest, false},
+		{"6+6 with fallback: the U test has power", []float64{100, 101, 102, 103, 104, 105}, []float64{50, 51, 52, 53, 54, 55}, true, MannWhitneyTest, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Compare(NewSample(tt.x), NewSample(tt.y), Options{PowerFallback: tt.fallback})
+			if c.Test != tt.want || c.Significant() != tt.sig {
+				t.Errorf("test %s, significant %t (p=%g); want %s, %t", c.Test, c.Significant(), c.P, tt.want, tt.sig)
+			}
+		})
+	}
+}

@@ -54,6 +54,11 @@ type Options struct {
 	ExactLimit int
 	// Test is the test Compare uses. Default MannWhitneyTest.
 	Test Test
+	// PowerFallback makes Compare use WelchLogTest where the U test can
+	// never reach Alpha at these sample sizes (Comparison.Powerless: 3+3
+	// runs give at best p = 0.1) and Welch's t on the logs can; the
+	// Comparison's Test says which decided. Default off.
+	PowerFallback bool
 }
 
 // DefaultOptions returns the defaults.

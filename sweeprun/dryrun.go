@@ -9,6 +9,7 @@ import (
 
 	"github.com/ftbench/ftbench/internal/termsafe"
 	"github.com/ftbench/ftbench/record"
+	"github.com/ftbench/ftbench/runner"
 )
 
 // DryRun lists the trials and estimates the time the sweep would take,
@@ -66,6 +67,16 @@ func (s *Sweep) DryRun(w io.Writer) {
 		most := len(plan.Trials) * (plan.Warmups + plan.MaxRepeats)
 		fmt.Fprintf(w, "repeats until decided: %d to %d counted rounds; a trial gets another round while the median interval of its %s is wider than ±%s, so at most %d runs\n",
 			plan.Repeats, plan.MaxRepeats, spec.Objective.Metric, pct(plan.CI), most)
+	}
+	if spec.MinRunSeconds > 0 {
+		counted := 0
+		for _, run := range todo {
+			if !run.Warmup {
+				counted++
+			}
+		}
+		fmt.Fprintf(w, "min_run_seconds %g: each counted run goes through its input again until it has lasted %g s (warm-ups make one pass), so the %d counted runs take at least %s; resources sampled every %s\n",
+			spec.MinRunSeconds, spec.MinRunSeconds, counted, roughDuration(time.Duration(float64(counted)*spec.MinRunSeconds*float64(time.Second))), runner.SampleInterval(spec.MinRunSeconds))
 	}
 	fmt.Fprintln(w, estimate(plan, todo, s.prior))
 	if spec.Calibrate && !s.Searching() {

@@ -72,6 +72,11 @@ type Spec struct {
 	Search *Search
 	// MemoryLimit caps each run's address space in bytes (0 = none).
 	MemoryLimit int64
+	// MinRunSeconds is how long every counted run lasts at the least: a
+	// shorter one goes through its input again (ftbench run --min-seconds).
+	// 0 turns it off; an instrumented sweep has 0 (instruction counts need
+	// no length, and a timed loop would make them vary).
+	MinRunSeconds float64
 	// KPIs are the plan's KPI targets the report's scorecard judges the
 	// chosen config by: DefaultKPIs with the spec's [kpi] table applied.
 	KPIs []KPITarget
@@ -126,25 +131,26 @@ func LoadRecorded(path string) (*Spec, error) {
 
 // topLevel lists the keys a spec may have, with what each wants.
 var topLevel = map[string]string{
-	"name":         "a string",
-	"description":  "a string",
-	"repeats":      "a positive integer, or a table { min = 5, max = 30, ci = 0.02 }",
-	"warmups":      "a non-negative integer",
-	"timeout":      `a duration such as "90s"`,
-	"memory_limit": `a size such as "4GiB": each run's address space`,
-	"reference":    "a trial label",
-	"gold":         `a trial label, or "auto" for the most thorough config`,
-	"references":   `an array of ffmpeg CLI variants such as "hwaccel=cuda", "split=16"`,
-	"together":     `an array of arrays of axis names such as [["processes", "encode_workers"]]`,
-	"calibrate":    "true or false",
-	"constraints":  `an array of strings such as "vram_fraction <= 0.85"`,
-	"objective":    "a table with metric and direction",
-	"input":        "an array of tables ([[input]])",
-	"base":         "a table of pipeline config fields",
-	"axes":         "a table of pipeline config fields",
-	"search":       "a table with strategy and budget",
-	"instrument":   `"instructions" (count instructions under valgrind's cachegrind)`,
-	"kpi":          "a table of the plan's KPI targets",
+	"name":            "a string",
+	"description":     "a string",
+	"repeats":         "a positive integer, or a table { min = 5, max = 30, ci = 0.02 }",
+	"warmups":         "a non-negative integer",
+	"timeout":         `a duration such as "90s"`,
+	"memory_limit":    `a size such as "4GiB": each run's address space`,
+	"min_run_seconds": "a number of seconds each counted run lasts at the least (0: off)",
+	"reference":       "a trial label",
+	"gold":            `a trial label, or "auto" for the most thorough config`,
+	"references":      `an array of ffmpeg CLI variants such as "hwaccel=cuda", "split=16"`,
+	"together":        `an array of arrays of axis names such as [["processes", "encode_workers"]]`,
+	"calibrate":       "true or false",
+	"constraints":     `an array of strings such as "vram_fraction <= 0.85"`,
+	"objective":       "a table with metric and direction",
+	"input":           "an array of tables ([[input]])",
+	"base":            "a table of pipeline config fields",
+	"axes":            "a table of pipeline config fields",
+	"search":          "a table with strategy and budget",
+	"instrument":      `"instructions" (count instructions under valgrind's cachegrind)`,
+	"kpi":             "a table of the plan's KPI targets",
 }
 
 // Parse validates a spec's text as a whole and returns the spec, or an
@@ -255,6 +261,9 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 	if v, ok := raw["calibrate"]; ok {
 		s.Calibrate = p.boolean("calibrate", v)
 	}
+	if v, ok := raw["min_run_seconds"]; ok {
+		p.minRunSeconds(s, v)
+	}
 	if v, ok := raw["instrument"]; ok {
 		s.Instrument = p.str("instrument", v)
 		if s.Instrument != record.InstrumentInstructions {
@@ -264,6 +273,25 @@ func (p *parser) settings(s *Spec, raw map[string]any) {
 			p.errf("calibrate", "an instrumented sweep counts instructions, and the reference workload calibrates wall-clock speed, which it does not measure: drop calibrate")
 		}
 		s.Calibrate = false
+		s.MinRunSeconds = 0
+	}
+}
+
+// MaxMinRunSeconds is the most min_run_seconds may ask for.
+const MaxMinRunSeconds = 600
+
+// minRunSeconds reads min_run_seconds, which must leave room within the
+// timeout.
+func (p *parser) minRunSeconds(s *Spec, v any) {
+	x, ok := p.number("min_run_seconds", v)
+	switch {
+	case !ok:
+	case x < 0 || x > MaxMinRunSeconds:
+		p.errf("min_run_seconds", "%g is not in 0..%d seconds", x, MaxMinRunSeconds)
+	case x > 0 && x >= s.Timeout.Seconds():
+		p.errf("min_run_seconds", "%g s does not fit in the timeout (%s): every run would time out", x, s.Timeout)
+	default:
+		s.MinRunSeconds = x
 	}
 }
 

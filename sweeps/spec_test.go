@@ -65,7 +65,10 @@ func TestInvalidSpecs(t *testing.T) {
 		line int
 		want string // the whole message after "FILE:LINE: "
 	}{
-		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, gold, input, instrument, kpi, memory_limit, name, objective, reference, references, repeats, search, timeout, together, warmups`},
+		{"unknown field", "repets = 3\n" + in, 1, `field "repets": unknown field; a spec has axes, base, calibrate, constraints, description, gold, input, instrument, kpi, memory_limit, min_run_seconds, name, objective, reference, references, repeats, search, timeout, together, warmups`},
+		{"negative min_run_seconds", "min_run_seconds = -1\n" + in, 1, `field "min_run_seconds": -1 is not in 0..600 seconds`},
+		{"min_run_seconds as text", "min_run_seconds = \"1s\"\n" + in, 1, `field "min_run_seconds": want a number, got the string "1s"`},
+		{"min_run_seconds over the timeout", "timeout = \"2s\"\nmin_run_seconds = 2.5\n" + in, 2, `field "min_run_seconds": 2.5 s does not fit in the timeout (2s): every run would time out`},
 		{"axis the pipeline lacks", in + "[axes]\nbatch = [1]\nreader_threads = [1, 2]\n", 5, `field "axes.reader_threads": the pipeline has no such config field; did you mean decoder_threads?`},
 		{"base field the pipeline lacks", in + "[base]\ngpu_memory_pool = 4\n", 4, `field "base.gpu_memory_pool": the pipeline has no such config field` + printConfigHint},
 		{"empty axis", in + "[axes]\nbatch = []\n", 4, `field "axes.batch": empty axis: give at least one value`},
@@ -143,6 +146,32 @@ func TestInvalidSpecs(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestMinRunSeconds checks min_run_seconds' default, its off switch and
+// that an instrumented sweep has none.
+func TestMinRunSeconds(t *testing.T) {
+	t.Parallel()
+	const in = "[[input]]\nfixture = \"face_360p\"\n"
+	for _, tt := range []struct {
+		name, text string
+		want       float64
+	}{
+		{"default", in, DefaultMinRunSeconds},
+		{"set", "min_run_seconds = 2.5\n" + in, 2.5},
+		{"off", "min_run_seconds = 0\n" + in, 0},
+		{"instrumented", "min_run_seconds = 3\ninstrument = \"instructions\"\n" + in, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse([]byte(tt.text), "s.toml", t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.MinRunSeconds != tt.want {
+				t.Errorf("MinRunSeconds %g, want %g", s.MinRunSeconds, tt.want)
+			}
+		})
+	}
+}
 
 // TestAllErrorsAtOnce: validation goes on after the first problem, so one
 // run of the command shows every mistake.

@@ -159,3 +159,10 @@ func flagError(err error) error {
 	}
 	return withCode(exitUsage, errSilent)
 }
+
+// flagSet reports whether the command line set the flag named name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

@@ -38,9 +38,16 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	printConfig := fs.Bool("print-config", false, "print the default config as a TOML file and exit")
 	quiet := fs.Bool("q", false, "no progress bar")
 	instrument := fs.String("instrument", "", "run under an `instrument`: \"instructions\" counts the instructions of the whole run under valgrind's cachegrind (about 15x slower)")
+	minSeconds := fs.Float64("min-seconds", 0, "go through the input again and again until the run has lasted this many `seconds` (frames and frames/s count every pass; quality the first)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *minSeconds < 0 || *minSeconds > 3600 {
+		return withCode(exitUsage, fmt.Errorf("--min-seconds %g: want 0 to 3600 seconds", *minSeconds))
+	}
+	if *instrument != "" && *minSeconds > 0 {
+		return withCode(exitUsage, errors.New("--min-seconds with --instrument: an instruction count needs no minimum time, and a timed loop would make it vary"))
 	}
 	if *instrument != "" {
 		return runInstrumented(stdout, stderr, *instrument, *metricsPath, args)
@@ -107,7 +114,7 @@ func runCmd(stdout, stderr io.Writer, args []string) error {
 	if bar != nil {
 		opt.Progress = bar.Frames
 	}
-	m, err := pipeline.Run(ctx, opt)
+	m, err := pipeline.RunFor(ctx, opt, *minSeconds)
 	bar.Clear()
 	if err != nil {
 		return withCode(exitFailure, err)

@@ -300,6 +300,8 @@ func TestUsageErrors(t *testing.T) {
 		{"run without input", []string{"run"}, exitUsage},
 		{"run with two inputs", []string{"run", "a.mp4", "b.mp4"}, exitUsage},
 		{"unknown flag", []string{"run", "--frobnicate", "a.mp4"}, exitUsage},
+		{"negative --min-seconds", []string{"run", "--min-seconds", "-1", "a.mp4"}, exitUsage},
+		{"--min-seconds with --instrument", []string{"run", "--min-seconds", "1", "--instrument", "instructions", "a.mp4"}, exitUsage},
 		{"help", []string{"run", "-h"}, exitOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,7 +29,7 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	shard := fs.String("shard", "", "run shard `I/N` of the trials (0-based); default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS")
 	dryRun := fs.Bool("dry-run", false, "list the trials and estimate the time; run nothing")
 	runCmdLine := fs.String("run-cmd", "", "`command` that runs one trial, split on spaces; the trial's flags and input are appended (default: this binary's `run`)")
-	interval := fs.Duration("interval", runner.DefaultSampleInterval, "time between resource samples")
+	interval := fs.Duration("interval", runner.DefaultSampleInterval, "time between resource samples (default: 25 samples within min_run_seconds, at most 100ms)")
 	noGPU := fs.Bool("no-gpu", false, "do not sample GPUs even if NVML is present")
 	keep := fs.Bool("keep-outputs", false, "keep every run's output video (deleted by default)")
 	memLimit := fs.String("memory-limit", "", "cap each run's address space, e.g. `4GiB` (overrides the spec's memory_limit; 0 = none)")
@@ -92,6 +92,9 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	if *noGPU {
 		off = "no GPU: sampling turned off (--no-gpu)"
 	}
+	if !flagSet(fs, "interval") {
+		*interval = runner.SampleInterval(spec.MinRunSeconds)
+	}
 	sampler, env, closeGPU := runner.OpenSampler(*interval, off)
 	defer closeGPU()
 	// Note: before the output folder is made or any trial runs, a spec whose objective or constraints
@@ -108,7 +111,8 @@ func sweepCmd(stdout, stderr io.Writer, args []string) error {
 	}
 
 	r := &runner.Runner{Command: strings.Fields(*runCmdLine), Dir: dir, Sampler: sampler, Env: &env, SweepName: spec.Name,
-		Shard: sh.String(), KeepOutputs: *keep, MemoryLimitBytes: spec.MemoryLimit, Instrument: spec.Instrument}
+		Shard: sh.String(), KeepOutputs: *keep, MemoryLimitBytes: spec.MemoryLimit, Instrument: spec.Instrument,
+		MinRunSeconds: spec.MinRunSeconds}
 	if err := runner.CheckInstrument(spec.Instrument); err != nil {
 		return withCode(exitUsage, fmt.Errorf("%s: %v", spec.File, err))
 	}

@@ -116,7 +116,10 @@ func TestSweepDryRun(t *testing.T) {
 			t.Errorf("dry run does not list trial %s %s", tr.ID, tr.Label)
 		}
 	}
-	if !strings.Contains(stdout, "(reference)") || !strings.Contains(stdout, fmt.Sprintf("= %d runs", len(def.Plan().Runs()))) {
+	counted := len(def.Trials()) * def.Repeats
+	if !strings.Contains(stdout, "(reference)") || !strings.Contains(stdout, fmt.Sprintf("= %d runs", len(def.Plan().Runs()))) ||
+		!strings.Contains(stdout, fmt.Sprintf("min_run_seconds 1: each counted run goes through its input again until it has lasted 1 s (warm-ups make one pass), so the %d counted runs take at least", counted)) ||
+		!strings.Contains(stdout, "resources sampled every 40ms") {
 		t.Errorf("dry run output:\n%s", stdout)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

@@ -72,6 +72,9 @@ type Metrics struct {
 	// PhaseSeconds is wall time per phase: "probe", "analyze", "stitch",
 	// "encode", "join".
 	PhaseSeconds map[string]float64 `json:"phase_seconds,omitempty"`
+	// Passes is how many times the run went through the input when it was
+	// made to last a minimum time (pipeline.RunFor); 0 for one plain pass.
+	Passes int `json:"passes,omitempty"`
 }
 
 // ThreadPlan is the decoder and encoder threads each worker of a phased
