@@ -105,10 +105,13 @@ func BenchmarkStages(b *testing.B) {
 				detectAll()
 			}
 		})
+		// As the pipeline's output stage sets it up: with the frame's size.
+		tc := track.TrackerConfigFrom(cfg)
+		tc.FrameW, tc.FrameH = float64(frames.full[0].W), float64(frames.full[0].H)
 		b.Run(name+"/track", func(b *testing.B) {
 			defer reportCPU(b)()
 			for range b.N {
-				tr := track.NewTracker(track.TrackerConfigFrom(cfg))
+				tr := track.NewTracker(tc)
 				for i := range frames.full {
 					detected := i%cfg.DetectInterval == 0
 					var d []geom.Detection

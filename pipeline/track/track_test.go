@@ -377,3 +377,36 @@ func TestTrackSecondDetectionTakenAsIs(t *testing.T) {
 		})
 	}
 }
+
+func TestTrackBoxCutToFrame(t *testing.T) {
+	t.Parallel()
+	cfg := testTrackerConfig()
+	cfg.MinHits = 1
+	cfg.FrameW, cfg.FrameH = 640, 360
+	tr := NewTracker(cfg)
+	// A face moving up 10 px a frame reaches the frame's top on the second
+	// frame; the third frame's prediction reaches 10 px above it. The track
+	// reports the visible part and keeps the whole box: the fourth frame's
+	// prediction is again 80 px tall, 20 px above the frame.
+	tr.Update([]geom.Detection{faceAt(300, 50, 80)}, true)
+	tr.Update([]geom.Detection{faceAt(300, 40, 80)}, true)
+	tracks := tr.Update(nil, false)
+	want := geom.Box{X: 260, Y: 0, W: 80, H: 70} // the whole box: 260, -10, 80 x 80
+	if len(tracks) != 1 || tracks[0].Box != want {
+		t.Fatalf("tracks %+v, want one with box %+v (the visible part)", tracks, want)
+	}
+	if p, ok := tr.Primary(); !ok || p.Box != want {
+		t.Errorf("Primary() = %+v, %v; want box %+v", p, ok, want)
+	}
+	tracks = tr.Update(nil, false)
+	if want := (geom.Box{X: 260, Y: 0, W: 80, H: 60}); len(tracks) != 1 || tracks[0].Box != want {
+		t.Errorf("next frame: tracks %+v, want one with box %+v", tracks, want)
+	}
+	// Without the frame's size the box is left whole.
+	cfg.FrameW, cfg.FrameH = 0, 0
+	tr = NewTracker(cfg)
+	tr.Update([]geom.Detection{faceAt(300, 20, 80)}, true)
+	if tracks := tr.Update(nil, false); tracks[0].Box != faceAt(300, 20, 80).Box {
+		t.Errorf("frame size unknown: box %+v, want it whole", tracks[0].Box)
+	}
+}

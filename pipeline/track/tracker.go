@@ -95,7 +95,8 @@ const coastDamping = 0.5
 // Update advances the tracker by one frame and returns the live tracks,
 // confirmed or not, in id order. detected says whether the detector ran on
 // this frame; when it is false dets is ignored and every track is carried
-// forward with its smoothed velocity. The returned slice is freshly
+// forward with its smoothed velocity. A track's box is cut to the frame
+// when the frame's size is known (see visible). The returned slice is freshly
 // allocated and the caller may keep it.
 //
 // Note: Missed counts every frame since a track's last matched detection,
@@ -159,9 +160,31 @@ func (t *Tracker) UpdateFrame(dets []geom.Detection, detected bool, l *detect.Lu
 
 	out := make([]Track, len(t.tracks))
 	for i := range t.tracks {
-		out[i] = t.tracks[i].Track
+		out[i] = t.visible(t.tracks[i].Track)
 	}
 	return out
+}
+
+// visible returns tr with its box cut to the frame, when the frame's size
+// is known and the box overlaps it; the track itself keeps the whole box,
+// from which it predicts and follows.
+//
+// Note: a face partly out of the picture is annotated by its visible part
+// (the generated fixtures cut their boxes to the frame; OTB's boxes lie
+// inside it), and the crop can only frame what is in the picture. The
+// whole box, half outside, scored against the visible part: face_360p's
+// success AUC 0.755, cut to the frame 0.763 (face_720p 0.783 -> 0.792).
+func (t *Tracker) visible(tr Track) Track {
+	if t.cfg.FrameW <= 0 || t.cfg.FrameH <= 0 {
+		return tr
+	}
+	x0, y0 := math.Max(tr.X, 0), math.Max(tr.Y, 0)
+	x1, y1 := math.Min(tr.X+tr.W, t.cfg.FrameW), math.Min(tr.Y+tr.H, t.cfg.FrameH)
+	if x1 <= x0 || y1 <= y0 {
+		return tr
+	}
+	tr.X, tr.Y, tr.W, tr.H = x0, y0, x1-x0, y1-y0
+	return tr
 }
 
 // minInFrame is the part of its box a track without a matched detection
@@ -338,11 +361,12 @@ func (t *Tracker) choosePrimary() {
 	}
 }
 
-// Primary returns the primary face for the frame last passed to Update, or
-// false when no confirmed track exists.
+// Primary returns the primary face for the frame last passed to Update, its
+// box cut to the frame as Update returns it, or false when no confirmed
+// track exists.
 func (t *Tracker) Primary() (Track, bool) {
 	if t.primary < 0 {
 		return Track{}, false
 	}
-	return t.tracks[t.primary].Track, true
+	return t.visible(t.tracks[t.primary].Track), true
 }
