@@ -138,9 +138,10 @@ func TestRunReferenceMissingFFmpeg(t *testing.T) {
 	}
 }
 
-// TestRunReference runs the real ffmpeg CLI on a generated clip.
-func TestRunReference(t *testing.T) {
-	t.Parallel()
+// referenceInput generates face_360p for a test of the real ffmpeg CLI
+// (skipped without it) and returns the config the reference reads.
+func referenceInput(t *testing.T) (config.Config, record.Input) {
+	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("no ffmpeg CLI")
 	}
@@ -152,6 +153,13 @@ func TestRunReference(t *testing.T) {
 	cfg := config.DefaultConfig()
 	cfg.Preset = "ultrafast"
 	in := record.Input{Name: "face_360p", Video: clip.Video, Fixture: "face_360p"}
+	return cfg, in
+}
+
+// TestRunReference runs the real ffmpeg CLI on a generated clip.
+func TestRunReference(t *testing.T) {
+	t.Parallel()
+	cfg, in := referenceInput(t)
 	tr := record.ReferenceTrial(cfg, in)
 	env := record.Env{CPUs: 2}
 	r := &Runner{Dir: t.TempDir(), Env: &env, SweepName: "t"}
@@ -177,17 +185,7 @@ func TestRunReference(t *testing.T) {
 // three parts, joined; the output must hold every frame of the input once.
 func TestRunReferenceSplit(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("no ffmpeg CLI")
-	}
-	spec, _ := catalog.Lookup("face_360p")
-	clip, err := fixtures.Generate(spec, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.DefaultConfig()
-	cfg.Preset = "ultrafast"
-	in := record.Input{Name: "face_360p", Video: clip.Video, Fixture: "face_360p"}
+	cfg, in := referenceInput(t)
 	v, err := record.ParseCLIVariant("split=3")
 	if err != nil {
 		t.Fatal(err)
