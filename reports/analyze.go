@@ -163,9 +163,21 @@ func (t *TrialStats) Stat(metric string) (stats.Summary, bool) {
 
 // Samples returns a metric's values over the trial's counted runs that
 // have it.
-func (t *TrialStats) Samples(name string) []float64 {
+func (t *TrialStats) Samples(name string) []float64 { return samples(t.Runs, name) }
+
+// chosenTrials returns the chosen config's trials, one per input; none
+// when no config was chosen.
+func (r *Report) chosenTrials() []*TrialStats {
+	if r.Choice == nil || r.Choice.Best == nil {
+		return nil
+	}
+	return r.Choice.Best.Trials
+}
+
+// samples returns a metric's values over the runs that have it.
+func samples(runs []*record.Result, name string) []float64 {
 	var out []float64
-	for _, r := range t.Runs {
+	for _, r := range runs {
 		if v, ok := metric.Value(r, name); ok && !math.IsNaN(v) {
 			out = append(out, v)
 		}

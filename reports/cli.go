@@ -86,15 +86,13 @@ func (r *Report) cliInputs(refs []*record.Result) []CLIInput {
 		}
 	}
 	chosen := map[string]*TrialStats{}
-	if r.Choice != nil && r.Choice.Best != nil {
-		for _, t := range r.Choice.Best.Trials {
-			chosen[t.Input] = t
-		}
+	for _, t := range r.chosenTrials() {
+		chosen[t.Input] = t
 	}
 	for i := range out {
 		in := &out[i]
 		for _, v := range in.Variants {
-			v.FPS = stats.Summarize(fpsOf(v.Runs), r.Opts.statsOptions())
+			v.FPS = stats.Summarize(samples(v.Runs, "fps"), r.Opts.statsOptions())
 			if v.FPS.N > 0 && (in.Best == nil || v.FPS.Center > in.Best.FPS.Center) {
 				in.Best = v
 			}
@@ -128,16 +126,6 @@ func (in *CLIInput) compare(o stats.Options) {
 	if s, ok := in.Trial.Stat("fps"); ok && in.Best.FPS.Center > 0 {
 		in.MedianRatio = s.Center / in.Best.FPS.Center
 	}
-}
-
-func fpsOf(runs []*record.Result) []float64 {
-	var out []float64
-	for _, res := range runs {
-		if v, ok := metric.Value(res, "fps"); ok && !math.IsNaN(v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // cliHeadline is the ratio of an input's chosen config to the best CLI

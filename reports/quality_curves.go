@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -29,12 +30,7 @@ type QualityCurves struct {
 // qualityCurves returns the curves of every trial with ground truth whose
 // runs carry them, in trial order.
 func (r *Report) qualityCurves() []QualityCurves {
-	chosen := map[*TrialStats]bool{}
-	if r.Choice != nil && r.Choice.Best != nil {
-		for _, t := range r.Choice.Best.Trials {
-			chosen[t] = true
-		}
-	}
+	chosen := r.chosenTrials()
 	var out []QualityCurves
 	for _, t := range r.Trials {
 		var prec, succ [][]float64
@@ -48,7 +44,7 @@ func (r *Report) qualityCurves() []QualityCurves {
 		if len(prec) == 0 {
 			continue
 		}
-		c := QualityCurves{Trial: t, Precision: pointwiseMedian(prec), Success: pointwiseMedian(succ), Chosen: chosen[t]}
+		c := QualityCurves{Trial: t, Precision: pointwiseMedian(prec), Success: pointwiseMedian(succ), Chosen: slices.Contains(chosen, t)}
 		if len(c.Precision) > 20 {
 			c.Precision20 = c.Precision[20]
 		}

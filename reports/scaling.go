@@ -70,12 +70,7 @@ func (r *Report) scalingCurves() []ScalingCurve {
 	for _, f := range workers {
 		inGroup[f] = true
 	}
-	chosen := map[*TrialStats]bool{}
-	if r.Choice != nil && r.Choice.Best != nil {
-		for _, t := range r.Choice.Best.Trials {
-			chosen[t] = true
-		}
-	}
+	chosen := r.chosenTrials()
 	type key struct{ input, others string }
 	var keys []key
 	byKey := map[key]*ScalingCurve{}
@@ -101,7 +96,7 @@ func (r *Report) scalingCurves() []ScalingCurve {
 		}
 		s, _ := t.Stat("fps")
 		c.Points = append(c.Points, ScalingPoint{Workers: t.Config.Processes, Trial: t, FPS: s})
-		c.Chosen = c.Chosen || chosen[t]
+		c.Chosen = c.Chosen || slices.Contains(chosen, t)
 	}
 	var out []ScalingCurve
 	for _, k := range keys {
@@ -116,11 +111,12 @@ func (r *Report) scalingCurves() []ScalingCurve {
 		for i := range c.Points {
 			p := &c.Points[i]
 			p.Speedup = p.FPS.Center / base.FPS.Center
-			for _, v := range p.Trial.Samples("fps") {
+			runs := p.Trial.Samples("fps")
+			for _, v := range runs {
 				p.RunSpeedups = append(p.RunSpeedups, v/base.FPS.Center)
 			}
 			if i > 0 {
-				cmp := stats.Compare(baseRuns, stats.NewSample(p.Trial.Samples("fps")), r.Opts.statsOptions())
+				cmp := stats.Compare(baseRuns, stats.NewSample(runs), r.Opts.statsOptions())
 				p.VsBase = &cmp
 			}
 			ns = append(ns, float64(p.Workers)/float64(base.Workers))
