@@ -19,8 +19,9 @@ import (
 //
 // Note: gold's tracks come from one uncounted pilot run of the gold
 // trial, made before the first run on its input (the grid's order would
-// otherwise reach some trials before gold), in the gold trial's warm-up
-// folder "gold"; it is not recorded. A run whose tracks or gold's cannot
+// otherwise reach some trials before gold), as a warm-up of the gold
+// trial with repetition goldPilotRep (its own folder,
+// trials/ID/warmup9999); it is not recorded. A run whose tracks or gold's cannot
 // be read is recorded without Gold (absent, never zero).
 type GoldExecutor struct {
 	Inner Executor
@@ -97,7 +98,7 @@ func CompareTracks(run, gold *track.TracksFile) record.Gold {
 		if !ok {
 			continue
 		}
-		crops = append(crops, math.Hypot(cropCX(f.Crop)-cropCX(gf.Crop), cropCY(f.Crop)-cropCY(gf.Crop)))
+		crops = append(crops, math.Hypot(f.Crop.CenterX()-gf.Crop.CenterX(), f.Crop.CenterY()-gf.Crop.CenterY()))
 		gb, ok := primaryBox(&gf)
 		if !ok {
 			continue
@@ -134,6 +135,3 @@ func primaryBox(f *track.FrameRecord) (geom.Box, bool) {
 	}
 	return geom.Box{}, false
 }
-
-func cropCX(c geom.Crop) float64 { return float64(c.X) + float64(c.W)/2 }
-func cropCY(c geom.Crop) float64 { return float64(c.Y) + float64(c.H)/2 }

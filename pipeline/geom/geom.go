@@ -68,6 +68,12 @@ type Crop struct {
 	H int `json:"h"`
 }
 
+// CenterX returns the x coordinate of the crop window's centre.
+func (c Crop) CenterX() float64 { return float64(c.X) + float64(c.W)/2 }
+
+// CenterY returns the y coordinate of the crop window's centre.
+func (c Crop) CenterY() float64 { return float64(c.Y) + float64(c.H)/2 }
+
 // CropSize returns the largest window of aspect aspectW:aspectH that fits a
 // frameW x frameH frame, with both sides rounded down to even numbers: the
 // limiting side is rounded first and the other side derived from it, so the
