@@ -23,9 +23,7 @@ import (
 // ways, encode workers encode_workers ways; a count the config sets (not
 // 0) is kept as it is.
 func threadPlan(cfg config.Config, cores int) metrics.ThreadPlan {
-	share := func(workers int) int {
-		return max(1, (cores+workers-1)/workers)
-	}
+	share := func(workers int) int { return config.ThreadShare(cores, workers) }
 	tp := metrics.ThreadPlan{Cores: cores,
 		AnalyzeDecoder: cfg.DecoderThreads, EncodeDecoder: cfg.DecoderThreads, Encoder: cfg.EncodeThreads}
 	if cfg.DecoderThreads == 0 {

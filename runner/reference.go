@@ -140,7 +140,7 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 			return fail(fmt.Errorf("reference workload %s: ffprobe gave no frame count or frame rate for %s to split it by", variant.Name(), t.Input.Video))
 		}
 		scfg := cfg
-		share := max(1, (runtime.NumCPU()+variant.Split-1)/variant.Split)
+		share := config.ThreadShare(runtime.NumCPU(), variant.Split)
 		if scfg.DecoderThreads == 0 {
 			scfg.DecoderThreads = share
 		}
@@ -173,9 +173,12 @@ func (r *Runner) RunReference(ctx context.Context, run record.Run, timeout time.
 			res.Error += ": " + l
 		}
 	default:
-		m, err := referenceMetrics(progressPath, filepath.Join(dir, "stderr.log"), res.ElapsedSeconds)
+		var m *metrics.Metrics
+		var err error
 		if variant.Split > 1 {
 			m, err = splitMetrics(dir, res.ElapsedSeconds)
+		} else {
+			m, err = referenceMetrics(progressPath, filepath.Join(dir, "stderr.log"), res.ElapsedSeconds)
 		}
 		if err != nil {
 			res.Status = record.StatusFailed

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ftbench/ftbench/pipeline/config"
@@ -39,7 +40,7 @@ func splitScript(ffmpeg string, cfg config.Config, input string, frames int, fps
 		seg.CopyAudio = false
 		args := ReferenceArgs(seg, input, 0, cropW, cropH, part, filepath.Join(dir, fmt.Sprintf("progress-%03d.txt", k)))
 		// Seek before -i, count after it.
-		i := indexOf(args, "-i")
+		i := slices.Index(args, "-i") // ReferenceArgs has one
 		if first > 0 {
 			ss := max(0, (float64(first)-0.5)/fps)
 			args = append(args[:i:i], append([]string{"-ss", fmt.Sprintf("%.6f", ss)}, args[i:]...)...)
@@ -62,15 +63,6 @@ func splitScript(ffmpeg string, cfg config.Config, input string, frames int, fps
 	join = append(join, "-c", "copy", output)
 	fmt.Fprintf(&b, "%s %s\n", shellJoin([]string{ffmpeg}), shellJoin(join))
 	return b.String()
-}
-
-func indexOf(args []string, s string) int {
-	for i, a := range args {
-		if a == s {
-			return i
-		}
-	}
-	return len(args)
 }
 
 // splitFrames sums the frames the split workload's processes encoded,

@@ -572,6 +572,12 @@ func tomlString(s string) string {
 	return b.String()
 }
 
+// ThreadShare returns one worker's share of cores threads when workers
+// workers split them: the cores divided by the workers, rounded up, at
+// least 1. A phased run's workers size their decoder and x264 threads
+// with it, and so does the split reference workload's ffmpeg processes.
+func ThreadShare(cores, workers int) int { return max(1, (cores+workers-1)/workers) }
+
 // The values of hwaccel.
 const (
 	HWAccelNone = "none"
