@@ -1,0 +1,86 @@
+package track
+
+import (
+	"math"
+	"math/cmplx"
+	"testing"
+
+	"github.com/ftbench/ftbench/pipeline/geom"
+)
+
+// TestFFTMatchesDFT checks the radix-2 transform against the textbook sum,
+// both ways.
+func TestFFTMatchesDFT(t *testing.T) {
+	t.Parallel()
+	const n = 16
+	p := newFFTPlan(n)
+	x := make([]complex128, n)
+	for i := range x {
+		x[i] = complex(math.Sin(float64(i)*1.3)+float64(i%3), math.Cos(float64(i)*0.7))
+	}
+	got := append([]complex128(nil), x...)
+	p.transform(got, 1, false)
+	for k := range n {
+		var want complex128
+		for j := range n {
+			want += x[j] * cmplx.Exp(complex(0, -2*math.Pi*float64(j*k)/n))
+		}
+		if cmplx.Abs(got[k]-want) > 1e-9 {
+			t.Fatalf("X[%d] = %v, want %v", k, got[k], want)
+		}
+	}
+	p.transform(got, 1, true)
+	for i := range x {
+		if cmplx.Abs(got[i]-x[i]) > 1e-9 {
+			t.Fatalf("inverse: x[%d] = %v, want %v", i, got[i], x[i])
+		}
+	}
+}
+
+// TestDCFFollowsTranslationAndScale trains the filter on a textured patch
+// and checks that it finds the patch moved, and moved and resized.
+func TestDCFFollowsTranslationAndScale(t *testing.T) {
+	t.Parallel()
+	const s = 48.0
+	start := geom.Box{X: 130, Y: 90, W: s, H: s}
+	tests := []struct {
+		name          string
+		dx, dy, scale float64
+	}{
+		{"still", 0, 0, 1},
+		{"right", 7, 0, 1},
+		{"up left", -9, -6, 1},
+		{"grown", 0, 0, 1.12},
+		{"shrunk", 0, 0, 0.9},
+		{"moved and grown", 5, 4, 1.08},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var f dcf
+			if !f.train(texturedLuma(320, 240, start.X, start.Y, s), start, 1) {
+				t.Fatal("could not train")
+			}
+			ns := s * tc.scale
+			cx, cy := start.CenterX()+tc.dx, start.CenterY()+tc.dy
+			l := texturedLuma(320, 240, cx-ns/2, cy-ns/2, ns)
+			b := start
+			// The scale filter moves at most scaleMid steps a frame; a real
+			// face changes size over several frames, so search a few times.
+			var psr float64
+			for range 3 {
+				b, psr = f.locate(l, b)
+			}
+			t.Logf("centre off by (%.2f, %.2f) px, width ratio %.3f, psr %.1f", b.CenterX()-cx, b.CenterY()-cy, b.W/ns, psr)
+			if psr < 8 {
+				t.Errorf("peak-to-sidelobe ratio %.1f, want >= 8", psr)
+			}
+			if d := math.Hypot(b.CenterX()-cx, b.CenterY()-cy); d > 1 {
+				t.Errorf("centre (%.1f, %.1f), want (%.1f, %.1f): %.2f px off", b.CenterX(), b.CenterY(), cx, cy, d)
+			}
+			if r := b.W / ns; math.Abs(r-1) > 0.03 {
+				t.Errorf("width %.1f, want %.1f (ratio %.3f)", b.W, ns, r)
+			}
+		})
+	}
+}
