@@ -84,3 +84,35 @@ func TestDCFFollowsTranslationAndScale(t *testing.T) {
 		})
 	}
 }
+
+// TestTrackerFollowsGrowingFace checks that a track whose detections stop
+// while its face grows (a head coming closer or turning) grows with it.
+func TestTrackerFollowsGrowingFace(t *testing.T) {
+	t.Parallel()
+	cfg := testTrackerConfig()
+	cfg.MaxMissed = 100
+	cfg.FollowNCC = 0.6
+	tr := NewTracker(cfg)
+	const cx, cy, s0 = 160.0, 120.0, 40.0
+	for range 3 {
+		tr.UpdateFrame([]geom.Detection{faceAt(cx, cy, s0)}, true, texturedLuma(320, 240, cx-s0/2, cy-s0/2, s0))
+	}
+	// 20 frames without a detection, the face growing 1.5% a frame.
+	s := s0
+	var tracks []Track
+	for range 20 {
+		s *= 1.015
+		tracks = tr.UpdateFrame(nil, true, texturedLuma(320, 240, cx-s/2, cy-s/2, s))
+	}
+	if len(tracks) != 1 {
+		t.Fatalf("tracks = %+v, want one", tracks)
+	}
+	b := tracks[0].Box
+	t.Logf("box %.1f x %.1f at (%.1f, %.1f); face %.1f at (%.0f, %.0f)", b.W, b.H, b.CenterX(), b.CenterY(), s, cx, cy)
+	if r := b.W / s; math.Abs(r-1) > 0.05 {
+		t.Errorf("box width %.1f, face %.1f (ratio %.3f), want within 5%%", b.W, s, r)
+	}
+	if d := math.Hypot(b.CenterX()-cx, b.CenterY()-cy); d > 2 {
+		t.Errorf("box centre %.1f px from the face's, want <= 2", d)
+	}
+}
