@@ -44,7 +44,7 @@ const (
 	// every other frame. Learning them faster (0.05, 0.1) kept a face's
 	// look of the last few detections and lost more of a head that turned
 	// away: OTB Girl's success AUC 0.64 and 0.60 against 0.67, the fixtures
-	// within 0.01 either way.
+	// within 0.012 either way.
 	dcfRate = 0.025
 	// dcfMinPSR is the smallest peak-to-sidelobe ratio at which the filter
 	// moves the box; below it the template follower is asked instead.
