@@ -343,6 +343,13 @@ func TestBatchAutoShrinksOnOutOfMemory(t *testing.T) {
 // (H.264) and as NV12 (rawvideo, the layout NVDEC frames come back in):
 // the NV12 frames go through the luma scaler, the crop and x264 without a
 // conversion, and the outputs are frame-for-frame identical.
+//
+// Note: both runs encode losslessly (crf 0), so each output picture is
+// exactly the crop x264 was given. At crf 23 the comparison failed about
+// one time in five: Debian 12's x264 (0.164.3095) reads uninitialised heap
+// memory in its MB-tree rate control, so the same frames encoded twice in
+// one process can differ by a few bytes a frame (see the README's
+// Reliability section); that is x264's, not the NV12 path's, difference.
 func TestNV12FramesEncodeAsIs(t *testing.T) {
 	clip := testClip(t, "face_360p")
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
@@ -354,10 +361,11 @@ func TestNV12FramesEncodeAsIs(t *testing.T) {
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", clip.Video, "-pix_fmt", "nv12", "-c:v", "rawvideo", "-an", nv12).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
 	}
-	a := runWith(t, clip, func(c *config.Config) {})
+	lossless := func(c *config.Config) { c.CRF = 0 }
+	a := runWith(t, clip, lossless)
 	nclip := clip
 	nclip.Video = nv12
-	b := runWith(t, nclip, func(c *config.Config) {})
+	b := runWith(t, nclip, lossless)
 	if !strings.Contains(b.m.Decoder, "nv12") {
 		t.Fatalf("decoder %q: the input did not decode as NV12", b.m.Decoder)
 	}
