@@ -55,20 +55,39 @@ const (
 	dcfPeakExclude = 3
 )
 
-// dcfTables are the constants every filter shares: windows, the desired
-// responses' transforms and the scale transform's matrix.
-var dcfTables = func() (t struct {
-	plan    *fftPlan
-	hann    [dcfCells]float64
-	g       [dcfCells]complex128 // transform of the desired translation response
-	scale   [scaleCount]float64  // size factor of each scale sample
-	hannS   [scaleCount]float64
-	gs      [scaleCount]complex128 // transform of the desired scale response
-	dftS    [scaleCount * scaleCount]complex128
-	idftRow [scaleCount * scaleCount]complex128
-}) {
+// dcfHalf is the number of columns of a window's transform the filter
+// keeps: the window is real, so the other columns are their conjugates.
+const dcfHalf = dcfGrid/2 + 1
+
+// dcfBins is the number of transform bins the translation filter keeps.
+const dcfBins = dcfGrid * dcfHalf
+
+// scaleHalf is the number of scale-transform bins the scale filter keeps:
+// its samples are real, so the others are their conjugates (scaleCount is
+// odd, so there is no unpaired middle bin).
+const scaleHalf = scaleCount/2 + 1
+
+// dcfConsts are the constants every filter shares: windows, the desired
+// responses' transforms and the scale transform's cosines and sines.
+type dcfConsts struct {
+	plan  *fftPlan
+	hann  [dcfCells]float64
+	g     [dcfBins]complex128 // transform of the desired translation response
+	scale [scaleCount]float64 // size factor of each scale sample
+	hannS [scaleCount]float64
+	gs    [scaleHalf]complex128 // transform of the desired scale response
+	// cosS and sinS are cos and -sin of 2 pi m n / scaleCount at
+	// [m*scaleCount+n]: the scale transform's kernel, bin m, sample n.
+	cosS, sinS [scaleHalf * scaleCount]float64
+}
+
+// dcfTables holds the filters' constants, computed once.
+var dcfTables = newDCFConsts()
+
+func newDCFConsts() *dcfConsts {
+	t := new(dcfConsts)
 	t.plan = newFFTPlan(dcfGrid)
-	var g [dcfCells]complex128
+	var g [dcfCells]float64
 	for y := range dcfGrid {
 		hy := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(y)+0.5)/dcfGrid)
 		// The desired response peaks at shift 0, wrapped around.
@@ -77,47 +96,58 @@ var dcfTables = func() (t struct {
 			hx := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(x)+0.5)/dcfGrid)
 			t.hann[y*dcfGrid+x] = hx * hy
 			dx := float64(min(x, dcfGrid-x))
-			g[y*dcfGrid+x] = complex(math.Exp(-(dx*dx+dy*dy)/(2*dcfSigma*dcfSigma)), 0)
+			g[y*dcfGrid+x] = math.Exp(-(dx*dx + dy*dy) / (2 * dcfSigma * dcfSigma))
 		}
 	}
-	t.plan.transform2(g[:], false)
-	t.g = g
+	var scratch [dcfGrid]complex128
+	t.plan.realForward2(g[:], t.g[:], scratch[:])
+	var gs [scaleCount]float64
 	for n := range scaleCount {
 		d := float64(n - scaleMid)
 		t.scale[n] = math.Pow(scaleStep, d)
 		t.hannS[n] = 0.5 - 0.5*math.Cos(2*math.Pi*(float64(n)+0.5)/scaleCount)
-		for m := range scaleCount {
-			s, c := math.Sincos(-2 * math.Pi * float64(m*n) / scaleCount)
-			t.dftS[m*scaleCount+n] = complex(c, s)
-			t.idftRow[n*scaleCount+m] = complex(c, -s) / scaleCount
+		gs[n] = math.Exp(-d * d / (2 * scaleSigma * scaleSigma))
+		for m := range scaleHalf {
+			s, c := math.Sincos(2 * math.Pi * float64(m*n) / scaleCount)
+			t.cosS[m*scaleCount+n], t.sinS[m*scaleCount+n] = c, -s
 		}
 	}
-	for m := range scaleCount {
-		var v complex128
-		for n := range scaleCount {
-			d := float64(n - scaleMid)
-			v += complex(math.Exp(-d*d/(2*scaleSigma*scaleSigma)), 0) * t.dftS[m*scaleCount+n]
-		}
-		t.gs[m] = v
-	}
+	t.scaleTransform(gs[:], t.gs[:])
 	return t
-}()
+}
+
+// scaleTransform writes the first scaleHalf bins of the transform of the
+// real scaleCount samples x to out.
+func (t *dcfConsts) scaleTransform(x []float64, out []complex128) {
+	x = x[:scaleCount]
+	for m := range out[:scaleHalf] {
+		c, s := t.cosS[m*scaleCount:(m+1)*scaleCount], t.sinS[m*scaleCount:(m+1)*scaleCount]
+		var re, im float64
+		for n, v := range x {
+			re += v * c[n]
+			im += v * s[n]
+		}
+		out[m] = complex(re, im)
+	}
+}
 
 // dcf is a face's discriminative correlation filter: a translation filter
 // over a padded window around its box and a one-dimensional scale filter
 // over scaleCount sizes, both learned in the Fourier domain and updated
 // online.
 type dcf struct {
-	num   [dcfCells]complex128 // translation filter's numerator, conj(G) F
-	den   [dcfCells]float64    // its denominator, |F|^2
-	snum  [scaleFeatures * scaleCount]complex128
-	sden  [scaleCount]float64
+	num   [dcfBins]complex128 // translation filter's numerator, conj(G) F
+	den   [dcfBins]float64    // its denominator, |F|^2
+	snum  [scaleFeatures * scaleHalf]complex128
+	sden  [scaleHalf]float64
 	ready bool
 
-	buf   [dcfCells]complex128
-	sbuf  [scaleFeatures * scaleCount]complex128
-	patch [scaleFeatures]float64
+	spec  [dcfBins]complex128 // a window's transform, then the response's
+	resp  [dcfCells]float64   // the translation response
+	row   [dcfGrid]complex128 // the transforms' scratch row
 	win   [dcfCells]float64
+	sbuf  [scaleFeatures * scaleHalf]complex128
+	patch [scaleFeatures]float64
 }
 
 // train folds the appearance under box b into the filter with weight rate
@@ -130,27 +160,33 @@ func (f *dcf) train(l *detect.Luma, b geom.Box, rate float64) bool {
 	if !f.ready {
 		rate = 1
 	}
-	t := &dcfTables
+	t := dcfTables
+	keep := 1 - rate
 	f.sampleWindow(l, b)
-	for i := range f.buf {
-		x := f.buf[i]
-		a := complex(real(t.g[i]), -imag(t.g[i])) * x
-		e := real(x)*real(x) + imag(x)*imag(x)
-		f.num[i] = complex(1-rate, 0)*f.num[i] + complex(rate, 0)*a
-		f.den[i] = (1-rate)*f.den[i] + rate*e
+	for i, x := range f.spec {
+		g := t.g[i]
+		// conj(g) x
+		ar := real(g)*real(x) + imag(g)*imag(x)
+		ai := real(g)*imag(x) - imag(g)*real(x)
+		n := f.num[i]
+		f.num[i] = complex(keep*real(n)+rate*ar, keep*imag(n)+rate*ai)
+		f.den[i] = keep*f.den[i] + rate*(real(x)*real(x)+imag(x)*imag(x))
 	}
 	f.sampleScales(l, b)
-	var energy [scaleCount]float64
+	var energy [scaleHalf]float64
 	for k := range scaleFeatures {
-		row := f.sbuf[k*scaleCount : (k+1)*scaleCount]
+		row := f.sbuf[k*scaleHalf : (k+1)*scaleHalf]
+		num := f.snum[k*scaleHalf : (k+1)*scaleHalf]
 		for m, x := range row {
-			a := complex(real(t.gs[m]), -imag(t.gs[m])) * x
-			f.snum[k*scaleCount+m] = complex(1-rate, 0)*f.snum[k*scaleCount+m] + complex(rate, 0)*a
+			g := t.gs[m]
+			ar := real(g)*real(x) + imag(g)*imag(x)
+			ai := real(g)*imag(x) - imag(g)*real(x)
+			num[m] = complex(keep*real(num[m])+rate*ar, keep*imag(num[m])+rate*ai)
 			energy[m] += real(x)*real(x) + imag(x)*imag(x)
 		}
 	}
 	for m := range f.sden {
-		f.sden[m] = (1-rate)*f.sden[m] + rate*energy[m]
+		f.sden[m] = keep*f.sden[m] + rate*energy[m]
 	}
 	f.ready = true
 	return true
@@ -160,22 +196,24 @@ func (f *dcf) train(l *detect.Luma, b geom.Box, rate float64) bool {
 // filter's peak and resized by the scale filter's, and the translation
 // response's peak-to-sidelobe ratio, which says how sure the match is.
 func (f *dcf) locate(l *detect.Luma, b geom.Box) (geom.Box, float64) {
-	t := &dcfTables
+	t := dcfTables
 	f.sampleWindow(l, b)
-	for i := range f.buf {
+	for i, x := range f.spec {
 		n := f.num[i]
-		f.buf[i] = complex(real(n), -imag(n)) * f.buf[i] / complex(f.den[i]+dcfLambda, 0)
+		inv := 1 / (f.den[i] + dcfLambda)
+		// conj(n) x / (den + lambda)
+		f.spec[i] = complex((real(n)*real(x)+imag(n)*imag(x))*inv, (real(n)*imag(x)-imag(n)*real(x))*inv)
 	}
-	t.plan.transform2(f.buf[:], true)
+	t.plan.realInverse2(f.spec[:], f.resp[:], f.row[:])
 	peak, py, px := math.Inf(-1), 0, 0
-	for i, v := range f.buf[:] {
-		if r := real(v); r > peak {
+	for i, r := range f.resp {
+		if r > peak {
 			peak, py, px = r, i/dcfGrid, i%dcfGrid
 		}
 	}
 	psr := f.sidelobeRatio(peak, py, px)
 	at := func(y, x int) float64 {
-		return real(f.buf[((y+dcfGrid)%dcfGrid)*dcfGrid+(x+dcfGrid)%dcfGrid])
+		return f.resp[((y+dcfGrid)%dcfGrid)*dcfGrid+(x+dcfGrid)%dcfGrid]
 	}
 	sy := float64(wrap(py)) + parabolaPeak(at(py-1, px), peak, at(py+1, px))
 	sx := float64(wrap(px)) + parabolaPeak(at(py, px-1), peak, at(py, px+1))
@@ -185,24 +223,28 @@ func (f *dcf) locate(l *detect.Luma, b geom.Box) (geom.Box, float64) {
 	nb.Y += sy * cell * b.H
 
 	f.sampleScales(l, nb)
-	var resp [scaleCount]complex128
+	var resp [scaleHalf]complex128
 	for k := range scaleFeatures {
-		for m := range scaleCount {
-			n := f.snum[k*scaleCount+m]
-			resp[m] += complex(real(n), -imag(n)) * f.sbuf[k*scaleCount+m]
+		num := f.snum[k*scaleHalf : (k+1)*scaleHalf]
+		for m, x := range f.sbuf[k*scaleHalf : (k+1)*scaleHalf] {
+			n := num[m]
+			resp[m] += complex(real(n)*real(x)+imag(n)*imag(x), real(n)*imag(x)-imag(n)*real(x))
 		}
 	}
 	for m := range resp {
 		resp[m] /= complex(f.sden[m]+dcfLambda, 0)
 	}
+	// The response over the scales is real: bin 0 plus twice the real part
+	// of each other kept bin's term (its conjugate's is the same).
 	var r [scaleCount]float64
 	best := 0
 	for n := range scaleCount {
-		var v complex128
-		for m := range scaleCount {
-			v += resp[m] * t.idftRow[n*scaleCount+m]
+		v := real(resp[0])
+		for m := 1; m < scaleHalf; m++ {
+			// Re(resp[m] exp(2 pi i m n / scaleCount))
+			v += 2 * (real(resp[m])*t.cosS[m*scaleCount+n] + imag(resp[m])*t.sinS[m*scaleCount+n])
 		}
-		r[n] = real(v)
+		r[n] = v / scaleCount
 		if r[n] > r[best] {
 			best = n
 		}
@@ -242,60 +284,53 @@ func parabolaPeak(l, c, r float64) float64 {
 // that sidelobe's standard deviations.
 func (f *dcf) sidelobeRatio(peak float64, py, px int) float64 {
 	var sum, sq float64
-	n := 0
-	for y := range dcfGrid {
-		dy := min((y-py+dcfGrid)%dcfGrid, (py-y+dcfGrid)%dcfGrid)
-		for x := range dcfGrid {
-			dx := min((x-px+dcfGrid)%dcfGrid, (px-x+dcfGrid)%dcfGrid)
-			if dy <= dcfPeakExclude && dx <= dcfPeakExclude {
-				continue
-			}
-			v := real(f.buf[y*dcfGrid+x])
-			sum += v
-			sq += v * v
-			n++
+	for _, v := range f.resp {
+		sum += v
+		sq += v * v
+	}
+	// Take out the square around the peak, wrapped around the window.
+	for dy := -dcfPeakExclude; dy <= dcfPeakExclude; dy++ {
+		row := f.resp[((py+dy+dcfGrid)%dcfGrid)*dcfGrid:][:dcfGrid]
+		for dx := -dcfPeakExclude; dx <= dcfPeakExclude; dx++ {
+			v := row[(px+dx+dcfGrid)%dcfGrid]
+			sum -= v
+			sq -= v * v
 		}
 	}
-	mean := sum / float64(n)
-	sd := math.Sqrt(math.Max(sq/float64(n)-mean*mean, 1e-12))
+	const n = dcfCells - (2*dcfPeakExclude+1)*(2*dcfPeakExclude+1)
+	mean := sum / n
+	sd := math.Sqrt(math.Max(sq/n-mean*mean, 1e-12))
 	return (peak - mean) / sd
 }
 
-// sampleWindow fills f.buf with the transform of the translation features
+// sampleWindow fills f.spec with the transform of the translation features
 // of the padded window around box b: luma, zero-mean, cosine-windowed.
 func (f *dcf) sampleWindow(l *detect.Luma, b geom.Box) {
-	t := &dcfTables
+	t := dcfTables
 	w, h := b.W*(1+dcfPadding), b.H*(1+dcfPadding)
 	mean := sampleGrid(l, b.CenterX()-w/2, b.CenterY()-h/2, w, h, dcfGrid, f.win[:]) / dcfCells
-	for i, v := range f.win[:] {
-		f.buf[i] = complex((v-mean)*t.hann[i], 0)
+	for i, v := range f.win {
+		f.win[i] = (v - mean) * t.hann[i]
 	}
-	t.plan.transform2(f.buf[:], false)
+	t.plan.realForward2(f.win[:], f.spec[:], f.row[:])
 }
 
 // sampleScales fills f.sbuf with the scale filter's features of box b at
 // every scale, transformed over the scales: row k holds feature k's
 // transform.
 func (f *dcf) sampleScales(l *detect.Luma, b geom.Box) {
-	t := &dcfTables
+	t := dcfTables
 	cx, cy := b.CenterX(), b.CenterY()
 	var x [scaleFeatures * scaleCount]float64
 	for n, s := range t.scale {
 		w, h := b.W*s, b.H*s
 		mean := sampleGrid(l, cx-w/2, cy-h/2, w, h, scaleSide, f.patch[:]) / scaleFeatures
-		for k, v := range f.patch[:] {
+		for k, v := range f.patch {
 			x[k*scaleCount+n] = (v - mean) * t.hannS[n]
 		}
 	}
 	for k := range scaleFeatures {
-		row := x[k*scaleCount : (k+1)*scaleCount]
-		for m := range scaleCount {
-			var v complex128
-			for n, xv := range row {
-				v += complex(xv, 0) * t.dftS[m*scaleCount+n]
-			}
-			f.sbuf[k*scaleCount+m] = v
-		}
+		t.scaleTransform(x[k*scaleCount:(k+1)*scaleCount], f.sbuf[k*scaleHalf:(k+1)*scaleHalf])
 	}
 }
 
@@ -311,6 +346,15 @@ func sampleGrid(l *detect.Luma, x0, y0, w, h float64, side int, out []float64) f
 	sx, sy := w/float64(side)/l.Scale, h/float64(side)/l.Scale
 	lx, ly := x0/l.Scale+sx/2-0.5, y0/l.Scale+sy/2-0.5
 	maxX, maxY := float64(l.W-1), float64(l.H-1)
+	// The columns' taps and weights are the same on every row.
+	var xi0, xi1 [dcfGrid]int
+	var ax [dcfGrid]float64
+	for i := range side {
+		x := min(max(lx+float64(i)*sx, 0), maxX)
+		xi0[i] = int(x)
+		xi1[i] = min(xi0[i]+1, l.W-1)
+		ax[i] = x - float64(xi0[i])
+	}
 	var sum float64
 	for j := range side {
 		y := min(max(ly+float64(j)*sy, 0), maxY)
@@ -320,12 +364,9 @@ func sampleGrid(l *detect.Luma, x0, y0, w, h float64, side int, out []float64) f
 		r0, r1 := l.Pix[y0*l.Stride:y0*l.Stride+l.W], l.Pix[y1*l.Stride:y1*l.Stride+l.W]
 		row := out[j*side : (j+1)*side]
 		for i := range row {
-			x := min(max(lx+float64(i)*sx, 0), maxX)
-			x0 := int(x)
-			x1 := min(x0+1, l.W-1)
-			ax := x - float64(x0)
-			top := float64(r0[x0]) + (float64(r0[x1])-float64(r0[x0]))*ax
-			bot := float64(r1[x0]) + (float64(r1[x1])-float64(r1[x0]))*ax
+			a, c := xi0[i], xi1[i]
+			top := float64(r0[a]) + (float64(r0[c])-float64(r0[a]))*ax[i]
+			bot := float64(r1[a]) + (float64(r1[c])-float64(r1[a]))*ax[i]
 			v := (top + (bot-top)*ay) / 255
 			row[i] = v
 			sum += v
