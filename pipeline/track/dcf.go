@@ -142,7 +142,9 @@ type dcf struct {
 	sden  [scaleHalf]float64
 	ready bool
 
-	spec  [dcfBins]complex128 // a window's transform, then the response's
+	spec  [dcfBins]complex128 // a window's transform
+	rspec [dcfBins]complex128 // the translation response's transform
+	found [3]float64          // where the last locate found the face: sy, sx, d
 	resp  [dcfCells]float64   // the translation response
 	row   [dcfGrid]complex128 // the transforms' scratch row
 	win   [dcfCells]float64
@@ -157,28 +159,77 @@ func (f *dcf) train(l *detect.Luma, b geom.Box, rate float64) bool {
 	if l == nil || b.W <= 0 || b.H <= 0 {
 		return false
 	}
+	f.sampleWindow(l, b)
+	f.sampleScales(l, b)
+	f.fold(rate, 0, 0, 0)
+	return true
+}
+
+// trainLocated folds into the filter, with weight rate, the samples the
+// last locate took: the face found (sy, sx) window samples and d scale
+// steps from where they were taken, so that they train the filter towards
+// a response peaking there rather than at the centre.
+//
+// Note: sampling the frame again around the box locate returned, as DSST
+// does, cost a third of the track stage (the window and the scales are
+// most of the filter's work, and a found frame sampled them twice); the
+// samples in hand with the desired response moved to the face, by the
+// shift theorem, train the same filter but for the cosine window's
+// centre, which lags the face by that shift.
+func (f *dcf) trainLocated(rate float64) {
+	f.fold(rate, f.found[0], f.found[1], f.found[2])
+}
+
+// fold folds the samples in f.spec and f.sbuf into the filter with weight
+// rate, the desired responses moved by (sy, sx) window samples and d scale
+// steps.
+func (f *dcf) fold(rate, sy, sx, d float64) {
 	if !f.ready {
 		rate = 1
 	}
 	t := dcfTables
 	keep := 1 - rate
-	f.sampleWindow(l, b)
-	for i, x := range f.spec {
-		g := t.g[i]
-		// conj(g) x
-		ar := real(g)*real(x) + imag(g)*imag(x)
-		ai := real(g)*imag(x) - imag(g)*real(x)
-		n := f.num[i]
-		f.num[i] = complex(keep*real(n)+rate*ar, keep*imag(n)+rate*ai)
-		f.den[i] = keep*f.den[i] + rate*(real(x)*real(x)+imag(x)*imag(x))
+	// Moving the desired response by s multiplies its transform by
+	// exp(-2 pi i k s / n); conj(G) by the conjugate. Frequencies above
+	// n/2 are the negative ones.
+	var phY [dcfGrid]complex128
+	var phX [dcfHalf]complex128
+	for u := range dcfGrid {
+		k := float64(u)
+		if u > dcfGrid/2 {
+			k -= dcfGrid
+		}
+		sn, c := math.Sincos(2 * math.Pi * k * sy / dcfGrid)
+		phY[u] = complex(c, sn)
 	}
-	f.sampleScales(l, b)
+	for v := range dcfHalf {
+		sn, c := math.Sincos(2 * math.Pi * float64(v) * sx / dcfGrid)
+		phX[v] = complex(c, sn)
+	}
+	for u := range dcfGrid {
+		for v := range dcfHalf {
+			i := u*dcfHalf + v
+			x := f.spec[i]
+			g := t.g[i] * complex(real(phY[u]*phX[v]), -imag(phY[u]*phX[v]))
+			// conj(g) x
+			ar := real(g)*real(x) + imag(g)*imag(x)
+			ai := real(g)*imag(x) - imag(g)*real(x)
+			n := f.num[i]
+			f.num[i] = complex(keep*real(n)+rate*ar, keep*imag(n)+rate*ai)
+			f.den[i] = keep*f.den[i] + rate*(real(x)*real(x)+imag(x)*imag(x))
+		}
+	}
+	var gs [scaleHalf]complex128
+	for m := range gs {
+		sn, c := math.Sincos(-2 * math.Pi * float64(m) * d / scaleCount)
+		gs[m] = t.gs[m] * complex(c, sn)
+	}
 	var energy [scaleHalf]float64
 	for k := range scaleFeatures {
 		row := f.sbuf[k*scaleHalf : (k+1)*scaleHalf]
 		num := f.snum[k*scaleHalf : (k+1)*scaleHalf]
 		for m, x := range row {
-			g := t.gs[m]
+			g := gs[m]
 			ar := real(g)*real(x) + imag(g)*imag(x)
 			ai := real(g)*imag(x) - imag(g)*real(x)
 			num[m] = complex(keep*real(num[m])+rate*ar, keep*imag(num[m])+rate*ai)
@@ -189,7 +240,6 @@ func (f *dcf) train(l *detect.Luma, b geom.Box, rate float64) bool {
 		f.sden[m] = keep*f.sden[m] + rate*energy[m]
 	}
 	f.ready = true
-	return true
 }
 
 // locate finds the face near box b: the box moved to the translation
@@ -202,9 +252,9 @@ func (f *dcf) locate(l *detect.Luma, b geom.Box) (geom.Box, float64) {
 		n := f.num[i]
 		inv := 1 / (f.den[i] + dcfLambda)
 		// conj(n) x / (den + lambda)
-		f.spec[i] = complex((real(n)*real(x)+imag(n)*imag(x))*inv, (real(n)*imag(x)-imag(n)*real(x))*inv)
+		f.rspec[i] = complex((real(n)*real(x)+imag(n)*imag(x))*inv, (real(n)*imag(x)-imag(n)*real(x))*inv)
 	}
-	t.plan.realInverse2(f.spec[:], f.resp[:], f.row[:])
+	t.plan.realInverse2(f.rspec[:], f.resp[:], f.row[:])
 	peak, py, px := math.Inf(-1), 0, 0
 	for i, r := range f.resp {
 		if r > peak {
@@ -253,6 +303,7 @@ func (f *dcf) locate(l *detect.Luma, b geom.Box) (geom.Box, float64) {
 	if best > 0 && best < scaleCount-1 {
 		d += parabolaPeak(r[best-1], r[best], r[best+1])
 	}
+	f.found = [3]float64{sy, sx, d}
 	s := math.Pow(scaleStep, d)
 	cx, cy := nb.CenterX(), nb.CenterY()
 	nb.W *= s

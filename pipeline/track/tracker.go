@@ -254,7 +254,7 @@ func (t *Tracker) follow(l *detect.Luma) {
 func (t *Tracker) find(s *trackState, l *detect.Luma) (geom.Box, bool) {
 	if s.filter != nil && s.filter.ready {
 		if nb, psr := s.filter.locate(l, s.Box); psr >= dcfMinPSR {
-			s.filter.train(l, nb, dcfRate)
+			s.filter.trainLocated(dcfRate)
 			return nb, true
 		}
 	}
