@@ -397,28 +397,30 @@ func sampleGrid(l *detect.Luma, x0, y0, w, h float64, side int, out []float64) f
 	sx, sy := w/float64(side)/l.Scale, h/float64(side)/l.Scale
 	lx, ly := x0/l.Scale+sx/2-0.5, y0/l.Scale+sy/2-0.5
 	maxX, maxY := float64(l.W-1), float64(l.H-1)
-	// The columns' taps and weights are the same on every row.
-	var xi0, xi1 [dcfGrid]int
-	var ax [dcfGrid]float64
+	// The columns' taps and weights are the same on every row. The
+	// weights are in 1/256 steps, so that a tap is integer arithmetic and
+	// one conversion.
+	var xi0, xi1, ax [dcfGrid]int
 	for i := range side {
 		x := min(max(lx+float64(i)*sx, 0), maxX)
 		xi0[i] = int(x)
 		xi1[i] = min(xi0[i]+1, l.W-1)
-		ax[i] = x - float64(xi0[i])
+		ax[i] = int((x - float64(xi0[i])) * 256)
 	}
+	const unit = 1.0 / (255 * 256 * 256)
 	var sum float64
 	for j := range side {
 		y := min(max(ly+float64(j)*sy, 0), maxY)
 		y0 := int(y)
 		y1 := min(y0+1, l.H-1)
-		ay := y - float64(y0)
+		ay := int((y - float64(y0)) * 256)
 		r0, r1 := l.Pix[y0*l.Stride:y0*l.Stride+l.W], l.Pix[y1*l.Stride:y1*l.Stride+l.W]
 		row := out[j*side : (j+1)*side]
 		for i := range row {
 			a, c := xi0[i], xi1[i]
-			top := float64(r0[a]) + (float64(r0[c])-float64(r0[a]))*ax[i]
-			bot := float64(r1[a]) + (float64(r1[c])-float64(r1[a]))*ax[i]
-			v := (top + (bot-top)*ay) / 255
+			top := int(r0[a])<<8 + (int(r0[c])-int(r0[a]))*ax[i]
+			bot := int(r1[a])<<8 + (int(r1[c])-int(r1[a]))*ax[i]
+			v := float64(top<<8+(bot-top)*ay) * unit
 			row[i] = v
 			sum += v
 		}
