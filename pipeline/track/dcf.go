@@ -119,13 +119,19 @@ func newDCFConsts() *dcfConsts {
 // scaleTransform writes the first scaleHalf bins of the transform of the
 // real scaleCount samples x to out.
 func (t *dcfConsts) scaleTransform(x []float64, out []complex128) {
+	// Samples n and scaleCount-n share a cosine and have opposite sines.
+	var even, odd [scaleHalf]float64
 	x = x[:scaleCount]
+	even[0] = x[0]
+	for n := 1; n < scaleHalf; n++ {
+		even[n], odd[n] = x[n]+x[scaleCount-n], x[n]-x[scaleCount-n]
+	}
 	for m := range out[:scaleHalf] {
-		c, s := t.cosS[m*scaleCount:(m+1)*scaleCount], t.sinS[m*scaleCount:(m+1)*scaleCount]
-		var re, im float64
-		for n, v := range x {
-			re += v * c[n]
-			im += v * s[n]
+		c, s := t.cosS[m*scaleCount:][:scaleHalf], t.sinS[m*scaleCount:][:scaleHalf]
+		re, im := even[0], 0.0
+		for n := 1; n < scaleHalf; n++ {
+			re += even[n] * c[n]
+			im += odd[n] * s[n]
 		}
 		out[m] = complex(re, im)
 	}

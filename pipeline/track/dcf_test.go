@@ -37,6 +37,61 @@ func TestFFTMatchesDFT(t *testing.T) {
 	}
 }
 
+// TestRealFFT2MatchesComplex checks the real-input two-dimensional
+// transform's kept columns against the complex transform of the same grid,
+// and its inverse against the grid.
+func TestRealFFT2MatchesComplex(t *testing.T) {
+	t.Parallel()
+	const n = 8
+	p := newFFTPlan(n)
+	h := p.halfSpectrum()
+	in := make([]float64, n*n)
+	full := make([]complex128, n*n)
+	for i := range in {
+		in[i] = math.Sin(float64(i)*0.37) + float64(i%5)
+		full[i] = complex(in[i], 0)
+	}
+	p.transform2(full, false)
+	half := make([]complex128, n*h)
+	scratch := make([]complex128, n)
+	p.realForward2(in, half, scratch)
+	for u := range n {
+		for v := range h {
+			if got, want := half[u*h+v], full[u*n+v]; cmplx.Abs(got-want) > 1e-9 {
+				t.Fatalf("F[%d][%d] = %v, want %v", u, v, got, want)
+			}
+		}
+	}
+	out := make([]float64, n*n)
+	p.realInverse2(half, out, scratch)
+	for i := range in {
+		if math.Abs(out[i]-in[i]) > 1e-9 {
+			t.Fatalf("inverse: x[%d] = %v, want %v", i, out[i], in[i])
+		}
+	}
+}
+
+// TestScaleTransformMatchesDFT checks the scale transform's kept bins
+// against the textbook sum.
+func TestScaleTransformMatchesDFT(t *testing.T) {
+	t.Parallel()
+	var x [scaleCount]float64
+	for i := range x {
+		x[i] = math.Cos(float64(i)*0.9) + float64(i%4)
+	}
+	var got [scaleHalf]complex128
+	dcfTables.scaleTransform(x[:], got[:])
+	for m := range scaleHalf {
+		var want complex128
+		for j, v := range x {
+			want += complex(v, 0) * cmplx.Exp(complex(0, -2*math.Pi*float64(j*m)/scaleCount))
+		}
+		if cmplx.Abs(got[m]-want) > 1e-9 {
+			t.Fatalf("X[%d] = %v, want %v", m, got[m], want)
+		}
+	}
+}
+
 // TestDCFFollowsTranslationAndScale trains the filter on a textured patch
 // and checks that it finds the patch moved, and moved and resized.
 func TestDCFFollowsTranslationAndScale(t *testing.T) {

@@ -50,13 +50,20 @@ func (p *fftPlan) transform(x []complex128, stride int, inv bool) {
 	if inv {
 		tw = p.itw
 	}
-	for size := 2; size <= n; size <<= 1 {
+	// The first stage's twiddle is 1: no multiplication.
+	for a := 0; a < n*stride; a += 2 * stride {
+		u, v := x[a], x[a+stride]
+		x[a], x[a+stride] = u+v, u-v
+	}
+	for size := 4; size <= n; size <<= 1 {
 		half, step := size/2, n/size
 		for start := 0; start < n; start += size {
-			for k := range half {
-				w := tw[k*step]
+			a, b := start*stride, (start+half)*stride
+			u, v := x[a], x[b]
+			x[a], x[b] = u+v, u-v // twiddle 1
+			for k := 1; k < half; k++ {
 				a, b := (start+k)*stride, (start+k+half)*stride
-				t := w * x[b]
+				t := tw[k*step] * x[b]
 				x[b] = x[a] - t
 				x[a] += t
 			}
