@@ -43,9 +43,17 @@ awk '{ v[$1" "$2" "$3] = $4; names[$1] = 1; n[$1] = ($3 > n[$1] ? $3 : n[$1]) }
 import statistics, sys
 print("| benchmark | old ms (median) | new ms (median) | new/old median | range |")
 print("|---|---|---|---|---|")
+rows = {}
 for line in sys.stdin:
     f = line.split()
-    name, v = f[0], list(map(float, f[1:]))
+    rows[f[0]] = list(map(float, f[1:]))
+# A clip's detect and track together, pair by pair.
+for name in list(rows):
+    if name.split("/")[-1].startswith("detect"):
+        tr = name.replace("/detect", "/track")
+        if tr in rows:
+            rows[name.replace("/detect", "/detect+track")] = [a + b for a, b in zip(rows[name], rows[tr])]
+for name, v in sorted(rows.items()):
     old, new = v[0::2], v[1::2]
     r = sorted(b / a for a, b in zip(old, new))
     print(f"| {name} | {statistics.median(old)/1e6:.2f} | {statistics.median(new)/1e6:.2f} | {statistics.median(r):.3f} | {r[0]:.3f}-{r[-1]:.3f} |")
