@@ -47,7 +47,7 @@ rows = {}
 for line in sys.stdin:
     f = line.split()
     rows[f[0]] = list(map(float, f[1:]))
-# A clip's detect and track together, pair by pair.
+# Each clip: detect and track together, pair by pair.
 for name in list(rows):
     if name.split("/")[-1].startswith("detect"):
         tr = name.replace("/detect", "/track")
