@@ -32,7 +32,7 @@ const (
 	// scaleSide is the side, in samples, of the box's patch at each scale;
 	// its scaleFeatures samples are the scale filter's features.
 	//
-	// Note: 8 x 8 patches cost a ninth of the track stage more than 7 x 7
+	// Note: 8 x 8 patches cost an eighth of the track stage more than 7 x 7
 	// (two_faces_cross_360p) for the same boxes within 0.003 success AUC
 	// on every fixture (OTB Girl 0.694 with 8, 0.704 with 7); 6 x 6 lost
 	// the scale of a patch grown 12% (TestDCFFollowsTranslationAndScale).
