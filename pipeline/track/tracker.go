@@ -68,6 +68,7 @@ type trackState struct {
 	followed       bool    // moved by appearance on the current frame
 	tpl            template
 	hasTpl         bool
+	filter         *dcf // nil until a detection trains it
 }
 
 // Tracker associates per-frame detections into tracks and picks the primary
@@ -213,19 +214,28 @@ func (t *Tracker) leftFrame(b geom.Box) bool {
 }
 
 // follow refreshes the appearance of tracks a detection matched and moves
-// the others to where their appearance is found, if it is found well enough.
+// the others to where their appearance is found, if it is found well enough:
+// where the correlation filter's response peaks, resized by its scale
+// filter, or, when the filter is unsure, where the template matches best.
+//
+// Note: the template follower searched translation only, so a coasting box
+// kept the frontal face's size while a head turned away and grew (OTB
+// Girl, frames 75-125 and 175-260: IoU 0.2-0.4); the filter's scale
+// estimate follows it, and learning from what it follows keeps up with the
+// turning head.
 func (t *Tracker) follow(l *detect.Luma) {
 	for i := range t.tracks {
 		s := &t.tracks[i]
 		if s.matched {
 			s.hasTpl = samplePatch(&s.tpl, l, s.Box)
+			if s.filter == nil {
+				s.filter = new(dcf)
+			}
+			s.filter.train(l, s.Box, dcfRate)
 			continue
 		}
-		if !s.hasTpl {
-			continue
-		}
-		nb, score := follow(&s.tpl, l, s.Box)
-		if float64(score) < t.cfg.FollowNCC {
+		nb, ok := t.find(s, l)
+		if !ok {
 			continue
 		}
 		// The box was predicted with the velocity; measure the velocity
@@ -233,9 +243,26 @@ func (t *Tracker) follow(l *detect.Luma) {
 		px, py := s.X-s.vx, s.Y-s.vy
 		s.vx = (s.vx + nb.X - px) / 2
 		s.vy = (s.vy + nb.Y - py) / 2
-		s.X, s.Y = nb.X, nb.Y
+		s.Box = nb
 		s.followed = true
 	}
+}
+
+// find looks for track s's face near its predicted box, with its
+// correlation filter first and its template when the filter is unsure or
+// untrained; it returns false when neither finds it well enough.
+func (t *Tracker) find(s *trackState, l *detect.Luma) (geom.Box, bool) {
+	if s.filter != nil && s.filter.ready {
+		if nb, psr := s.filter.locate(l, s.Box); psr >= dcfMinPSR {
+			s.filter.trainLocated(dcfRate)
+			return nb, true
+		}
+	}
+	if !s.hasTpl {
+		return geom.Box{}, false
+	}
+	nb, score := follow(&s.tpl, l, s.Box)
+	return nb, float64(score) >= t.cfg.FollowNCC
 }
 
 // associate matches dets to tracks greedily, best pairs first, and updates
