@@ -7,17 +7,19 @@
 #     frames/s relative to the reference of the same round
 #     (--normalize reference-round, so a baseline recorded on one machine
 #     judges a run on another) and on quality, under scripts/gate-rules.toml;
-#  2. the same records on cpu_seconds_per_frame (the kernel's accounting of
-#     the whole process tree), raw against this machine's baseline, under
-#     scripts/gate-rules-cpu.toml;
+#  2. cpu_seconds_per_frame (the kernel's accounting of the whole process
+#     tree) of this tree's build against the baseline revision's
+#     (testdata/baseline/REVISION), both built here and swept here in turn
+#     on sweeps/gate-cpu.toml (base, new, new, base: each meets the same
+#     machine), raw, under scripts/gate-rules-cpu.toml;
 #  3. sweeps/gate-instructions.toml (processes 1 and 2, once each under
 #     valgrind's cachegrind, installed through scripts/install-deps.sh) on
 #     instructions_per_frame, raw against this machine's baseline in
 #     testdata/baseline-instructions/, under
 #     scripts/gate-rules-instructions.toml (2%).
-# Gates 2 and 3 need a baseline recorded on this machine (CPU time and
-# instruction counts do not carry across CPUs); without one they are
-# skipped, and say so.
+# Gate 3 needs a baseline recorded on this machine (instruction counts do
+# not carry across CPUs), gate 2 the baseline revision in git history (a
+# shallow clone lacks it); without them they are skipped, and say so.
 #
 # Exit status: 1 when any gate finds a regression or a failed run (an
 # inconclusive verdict on instructions, which noise cannot move, is one),
@@ -34,8 +36,9 @@
 #   scripts/gate.sh --refresh
 # which sweeps and saves the records as that machine's baselines
 # (ftbench baseline save testdata/baseline and
-# testdata/baseline-instructions); commit both. Other machines' baselines
-# in those folders stay.
+# testdata/baseline-instructions) and names this commit in
+# testdata/baseline/REVISION; commit them. Other machines' baselines in
+# those folders stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/build-env.sh
@@ -49,7 +52,9 @@ rm -rf "$out"
 "$bin" sweep sweeps/gate-instructions.toml --out "$out/instructions"
 if [ "${1:-}" = "--refresh" ]; then
   "$bin" baseline save testdata/baseline --from "$out/plain"
-  exec "$bin" baseline save testdata/baseline-instructions --from "$out/instructions"
+  "$bin" baseline save testdata/baseline-instructions --from "$out/instructions"
+  git rev-parse HEAD > testdata/baseline/REVISION
+  exit 0
 fi
 
 # here DIR: whether DIR holds a baseline recorded on this machine.
@@ -69,10 +74,29 @@ gate() {
   statuses+=("$s")
 }
 gate gate testdata/baseline "$out/plain" --normalize reference-round --rules scripts/gate-rules.toml
-if here testdata/baseline; then
-  gate gate-cpu testdata/baseline "$out/plain" --normalize none --rules scripts/gate-rules-cpu.toml
+# Note: CPU time a frame drifts on a shared VM (the same build swept a
+# minute apart: -22%), so the baseline revision is built and swept here,
+# in blocks interleaved with this tree's, rather than read from a file.
+rev=$(cat testdata/baseline/REVISION 2>/dev/null || true)
+if [ -n "$rev" ] && git rev-parse -q --verify "$rev^{commit}" >/dev/null; then
+  src=$(mktemp -d)
+  git archive "$rev" | tar -x -C "$src"
+  (cd "$src" && go build -o "$src/ftbench-base" ./cmd/ftbench)
+  n=0
+  for side in base new new base; do
+    n=$((n + 1))
+    if [ "$side" = base ]; then
+      # The injector (scripts/measure-noise.sh) slows the candidate only.
+      env -u FTBENCH_INJECT_SLOWDOWN "$src/ftbench-base" sweep sweeps/gate-cpu.toml --out "$out/cpu/$n-base"
+    else
+      "$bin" sweep sweeps/gate-cpu.toml --out "$out/cpu/$n-new"
+    fi
+    cat "$out/cpu/$n-$side/results.jsonl" >> "$out/cpu/$side.jsonl"
+  done
+  rm -rf "$src"
+  gate gate-cpu "$out/cpu/base.jsonl" "$out/cpu/new.jsonl" --normalize none --rules scripts/gate-rules-cpu.toml
 else
-  echo "== gate-cpu: skipped: testdata/baseline has no baseline from this machine (scripts/gate.sh --refresh records one)"
+  echo "== gate-cpu: skipped: the baseline revision ${rev:-(none)} in testdata/baseline/REVISION is not in this clone's history"
 fi
 if here testdata/baseline-instructions; then
   gate gate-instructions testdata/baseline-instructions "$out/instructions" --normalize none --rules scripts/gate-rules-instructions.toml
