@@ -10,7 +10,8 @@
 #  2. cpu_seconds_per_frame (the kernel's accounting of the whole process
 #     tree) of this tree's build against the baseline revision's
 #     (testdata/baseline/REVISION), both built here and swept here in turn
-#     on sweeps/gate-cpu.toml (base, new, new, base: each meets the same
+#     on sweeps/gate-cpu.toml, one run of each config a sweep, 16 sweeps
+#     ordered base, new, new, base four times (each side meets the same
 #     machine), raw, under scripts/gate-rules-cpu.toml;
 #  3. sweeps/gate-instructions.toml (processes 1 and 2, once each under
 #     valgrind's cachegrind, installed through scripts/install-deps.sh) on
@@ -76,14 +77,15 @@ gate() {
 gate gate testdata/baseline "$out/plain" --normalize reference-round --rules scripts/gate-rules.toml
 # Note: CPU time a frame drifts on a shared VM (the same build swept a
 # minute apart: -22%), so the baseline revision is built and swept here,
-# in blocks interleaved with this tree's, rather than read from a file.
+# interleaved run by run with this tree's, rather than read from a file
+# (blocks of 4 runs a side still drifted apart: -18% in one CI run).
 rev=$(cat testdata/baseline/REVISION 2>/dev/null || true)
 if [ -n "$rev" ] && git rev-parse -q --verify "$rev^{commit}" >/dev/null; then
   src=$(mktemp -d)
   git archive "$rev" | tar -x -C "$src"
   (cd "$src" && go build -o "$src/ftbench-base" ./cmd/ftbench)
   n=0
-  for side in base new new base; do
+  for side in base new new base base new new base base new new base base new new base; do
     n=$((n + 1))
     if [ "$side" = base ]; then
       # The injector (scripts/measure-noise.sh) slows the candidate only.
