@@ -2,6 +2,7 @@ package track
 
 import (
 	"math"
+	"math/cmplx"
 
 	"github.com/ftbench/ftbench/pipeline/detect"
 	"github.com/ftbench/ftbench/pipeline/geom"
@@ -221,12 +222,9 @@ func (f *dcf) fold(rate, sy, sx, d float64) {
 		for v := range dcfHalf {
 			i := u*dcfHalf + v
 			x := f.spec[i]
-			g := t.g[i] * complex(real(phY[u]*phX[v]), -imag(phY[u]*phX[v]))
-			// conj(g) x
-			ar := real(g)*real(x) + imag(g)*imag(x)
-			ai := real(g)*imag(x) - imag(g)*real(x)
+			a := conjMul(t.g[i]*cmplx.Conj(phY[u]*phX[v]), x)
 			n := f.num[i]
-			f.num[i] = complex(keep*real(n)+rate*ar, keep*imag(n)+rate*ai)
+			f.num[i] = complex(keep*real(n)+rate*real(a), keep*imag(n)+rate*imag(a))
 			f.den[i] = keep*f.den[i] + rate*(real(x)*real(x)+imag(x)*imag(x))
 		}
 	}
@@ -240,10 +238,8 @@ func (f *dcf) fold(rate, sy, sx, d float64) {
 		row := f.sbuf[k*scaleHalf : (k+1)*scaleHalf]
 		num := f.snum[k*scaleHalf : (k+1)*scaleHalf]
 		for m, x := range row {
-			g := gs[m]
-			ar := real(g)*real(x) + imag(g)*imag(x)
-			ai := real(g)*imag(x) - imag(g)*real(x)
-			num[m] = complex(keep*real(num[m])+rate*ar, keep*imag(num[m])+rate*ai)
+			a := conjMul(gs[m], x)
+			num[m] = complex(keep*real(num[m])+rate*real(a), keep*imag(num[m])+rate*imag(a))
 			energy[m] += real(x)*real(x) + imag(x)*imag(x)
 		}
 	}
@@ -260,10 +256,9 @@ func (f *dcf) locate(l *detect.Luma, b geom.Box) (geom.Box, float64) {
 	t := dcfTables
 	f.sampleWindow(l, b)
 	for i, x := range f.spec {
-		n := f.num[i]
 		inv := 1 / (f.den[i] + dcfLambda)
-		// conj(n) x / (den + lambda)
-		f.rspec[i] = complex((real(n)*real(x)+imag(n)*imag(x))*inv, (real(n)*imag(x)-imag(n)*real(x))*inv)
+		a := conjMul(f.num[i], x)
+		f.rspec[i] = complex(real(a)*inv, imag(a)*inv)
 	}
 	t.plan.realInverse2(f.rspec[:], f.resp[:], f.row[:])
 	peak, py, px := math.Inf(-1), 0, 0
@@ -288,8 +283,7 @@ func (f *dcf) locate(l *detect.Luma, b geom.Box) (geom.Box, float64) {
 	for k := range scaleFeatures {
 		num := f.snum[k*scaleHalf : (k+1)*scaleHalf]
 		for m, x := range f.sbuf[k*scaleHalf : (k+1)*scaleHalf] {
-			n := num[m]
-			resp[m] += complex(real(n)*real(x)+imag(n)*imag(x), real(n)*imag(x)-imag(n)*real(x))
+			resp[m] += conjMul(num[m], x)
 		}
 	}
 	for m := range resp {
@@ -321,6 +315,12 @@ func (f *dcf) locate(l *detect.Luma, b geom.Box) (geom.Box, float64) {
 	nb.H *= s
 	nb.X, nb.Y = cx-nb.W/2, cy-nb.H/2
 	return nb, psr
+}
+
+// conjMul returns conj(a) b, the product every correlation in the
+// Fourier domain takes.
+func conjMul(a, b complex128) complex128 {
+	return complex(real(a)*real(b)+imag(a)*imag(b), real(a)*imag(b)-imag(a)*real(b))
 }
 
 // wrap turns a circular index of the response into a signed shift.
