@@ -56,6 +56,7 @@ type Config struct {
 	ScaleFactor    float64   `toml:"scale_factor" json:"scale_factor" doc:"PICO scale step between window sizes (> 1)."`
 	ClusterIoU     float64   `toml:"cluster_iou" json:"cluster_iou" doc:"IoU above which raw PICO windows are merged into one detection."`
 	MinScore       float64   `toml:"min_score" json:"min_score" doc:"Smallest clustered PICO score kept as a face."`
+	EdgeOverhang   float64   `toml:"edge_overhang" json:"edge_overhang" doc:"Part of a window, 0..0.5, that may lie past the frame's edges when a face found near them is measured again (the edge pixels are repeated outside), so a face cut by the edge keeps its size; 0 = windows stay inside the frame, as pigo's scan."`
 
 	// Track.
 	TrackIoU       float64 `toml:"track_iou" json:"track_iou" doc:"Smallest IoU for a detection to continue a track."`
@@ -64,6 +65,8 @@ type Config struct {
 	TrackMinHits   int     `toml:"track_min_hits" json:"track_min_hits" doc:"Detections a track needs before it can become the primary face."`
 	TrackFollow    float64 `toml:"track_follow" json:"track_follow" doc:"Smallest appearance match (normalised cross-correlation, 0..1) for a track to follow its face between detections; 0 = coast on velocity only."`
 	TrackSmoothing float64 `toml:"track_smoothing" json:"track_smoothing" doc:"Weight of the new detection in a track's smoothed box (0..1]; 1 = no smoothing."`
+	FaceBoxW       float64 `toml:"face_box_w" json:"face_box_w" doc:"Width of a face's box as a fraction of the detector's square window, about its centre: the calibration from the window to the face's extent that tracks.json records and quality scores (1 = the window)."`
+	FaceBoxH       float64 `toml:"face_box_h" json:"face_box_h" doc:"Height of a face's box as a fraction of the detector's square window (see face_box_w)."`
 
 	// Reframe.
 	Aspect           string  `toml:"aspect" json:"aspect" doc:"Aspect ratio W:H of the crop window, as large as the frame allows (\"9:16\" = full-height vertical)."`
@@ -107,6 +110,7 @@ func DefaultConfig() Config {
 		ScaleFactor:    1.1,
 		ClusterIoU:     0.2,
 		MinScore:       5,
+		EdgeOverhang:   0.2,
 
 		TrackIoU:       0.2,
 		TrackMaxDist:   1.0,
@@ -114,6 +118,8 @@ func DefaultConfig() Config {
 		TrackMinHits:   1,
 		TrackSmoothing: 0.5,
 		TrackFollow:    0.6,
+		FaceBoxW:       0.92,
+		FaceBoxH:       0.95,
 
 		Aspect:           "9:16",
 		ReframeSmoothing: 0.25,
@@ -342,6 +348,12 @@ func (c Config) Validate() error {
 		return bad("cluster_iou", "must be in [0, 1), got %g", c.ClusterIoU)
 	case !(c.MinScore >= -1000 && c.MinScore <= 1000):
 		return bad("min_score", "must be in [-1000, 1000], got %g", c.MinScore)
+	case !(c.EdgeOverhang >= 0 && c.EdgeOverhang <= 0.5):
+		return bad("edge_overhang", "must be in [0, 0.5], got %g", c.EdgeOverhang)
+	case !(c.FaceBoxW > 0 && c.FaceBoxW <= 2):
+		return bad("face_box_w", "must be in (0, 2], got %g", c.FaceBoxW)
+	case !(c.FaceBoxH > 0 && c.FaceBoxH <= 2):
+		return bad("face_box_h", "must be in (0, 2], got %g", c.FaceBoxH)
 	case !(c.TrackIoU >= 0 && c.TrackIoU <= 1):
 		return bad("track_iou", "must be in [0, 1], got %g", c.TrackIoU)
 	case !(c.TrackMaxDist >= 0 && c.TrackMaxDist <= 1000):

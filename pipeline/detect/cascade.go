@@ -161,9 +161,69 @@ func (c *Cascade) RunRegion(dst []pigo.Detection, pix []byte, rows, cols, stride
 			}
 		}
 	next:
-		scale = int(float64(scale) + math.Max(2, float64(scale)*scaleFactor-float64(scale)))
+		scale = nextScale(scale, scaleFactor)
 	}
 	return dst
+}
+
+// nextScale returns the window size after scale on a scan's ladder, as
+// pigo's RunCascade steps it.
+func nextScale(scale int, scaleFactor float64) int {
+	return int(float64(scale) + math.Max(2, float64(scale)*scaleFactor-float64(scale)))
+}
+
+// RunEdges appends the windows that Run leaves out because they reach past
+// the image's edges: the same scale ladder and window grid, extended so
+// that a window of size s may lie up to int(over*s) pixels outside the
+// rows x cols image, restricted to reg; windows Run visits are skipped.
+// pix holds the image with a border of pad pixels on every side (row r,
+// column c of the image at (r+pad)*stride + c+pad); pad must be at least
+// over*maxSize + 2. Rows and columns, in reg and in the detections, are
+// the image's.
+//
+// Note: pigo scans only windows wholly inside the image, so a face cut by
+// the frame's edge is found, if at all, by smaller windows inside its
+// visible part, and its box shrinks (face_360p, faces cut by the bottom
+// edge: the box 0.75-0.90 of the face's where faces in the open get
+// 1.10). What the border holds outside the image is the caller's choice.
+func (c *Cascade) RunEdges(dst []pigo.Detection, pix []byte, stride, pad, rows, cols, minSize, maxSize int, shift, scaleFactor, over float64, reg Region) []pigo.Detection {
+	for scale := minSize; scale <= maxSize; scale = nextScale(scale, scaleFactor) {
+		if scale < reg.MinSize || scale > reg.MaxSize {
+			continue
+		}
+		step := int(math.Max(shift*float64(scale), 1))
+		offset := scale/2 + 1
+		out := int(over * float64(scale))
+		offs := c.nodeOffsets(scale, stride)
+		row0 := gridAtOrAfter(offset, step, max(offset-out, reg.R0))
+		col0 := gridAtOrAfter(offset, step, max(offset-out, reg.C0))
+		rowEnd := min(rows-offset+out, reg.R1-1)
+		colEnd := min(cols-offset+out, reg.C1-1)
+		for row := row0; row <= rowEnd; row += step {
+			inside := row >= offset && row <= rows-offset
+			base := (row+pad)*stride + pad
+			for col := col0; col <= colEnd; col += step {
+				if inside && col >= offset && col <= cols-offset {
+					continue // a window Run visits
+				}
+				if q := c.classify(base+col, offs, pix); q > 0 {
+					dst = append(dst, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q})
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// gridAtOrAfter returns the first grid position offset + k*step, k any
+// integer, that is >= lo.
+func gridAtOrAfter(offset, step, lo int) int {
+	d := lo - offset
+	k := d / step // rounds towards zero: up for d < 0
+	if d > 0 && d%step != 0 {
+		k++
+	}
+	return offset + k*step
 }
 
 // stagedTrees is how many leading trees scanStaged runs breadth-first.

@@ -274,3 +274,69 @@ func TestSuppressOverlaps(t *testing.T) {
 		})
 	}
 }
+
+// TestRunEdges checks the windows past the image's edges on the sample
+// photo cut so that its face touches the bottom and right edges: none
+// without overhang; with it, only windows Run does not visit, on Run's
+// grid, reaching past an edge by no more than the overhang allows; and
+// each scored as classify scores the same window in an image that holds
+// the whole of it.
+func TestRunEdges(t *testing.T) {
+	c, _ := loadTestCascade(t)
+	img := grayFixture(t, 200) // 200x250, the face about 145 px, centred near (125, 97)
+	// The image cut at row 190 and column 180: the face's lower lip and
+	// right ear are past the edges.
+	rows, cols := 190, 180
+	const minSize, maxSize, shift, factor, over = 60, 200, 0.1, 1.1, 0.2
+	pad := int(over*maxSize) + 2
+	stride := cols + 2*pad
+	padded := make([]byte, stride*(rows+2*pad))
+	for y := -pad; y < rows+pad; y++ {
+		sy := min(max(y, 0), rows-1)
+		for x := -pad; x < cols+pad; x++ {
+			sx := min(max(x, 0), cols-1)
+			padded[(y+pad)*stride+x+pad] = img.Pix[sy*img.Stride+sx]
+		}
+	}
+	all := Region{R0: -pad, R1: rows + pad, C0: -pad, C1: cols + pad, MinSize: minSize, MaxSize: maxSize}
+	if got := c.RunEdges(nil, padded, stride, pad, rows, cols, minSize, maxSize, shift, factor, 0, all); len(got) != 0 {
+		t.Errorf("no overhang: %d windows, want none", len(got))
+	}
+	edges := c.RunEdges(nil, padded, stride, pad, rows, cols, minSize, maxSize, shift, factor, over, all)
+	if len(edges) == 0 {
+		t.Fatal("no window past the edges fired on a face cut by them")
+	}
+	inside := map[[3]int]bool{}
+	for _, d := range c.Run(nil, img.Pix, rows, cols, img.Stride, minSize, maxSize, shift, factor) {
+		inside[[3]int{d.Row, d.Col, d.Scale}] = true
+	}
+	for _, d := range edges {
+		step := int(math.Max(shift*float64(d.Scale), 1))
+		offset := d.Scale/2 + 1
+		out := int(over * float64(d.Scale))
+		switch {
+		case inside[[3]int{d.Row, d.Col, d.Scale}]:
+			t.Errorf("window %+v is also Run's", d)
+		case d.Row >= offset && d.Row <= rows-offset && d.Col >= offset && d.Col <= cols-offset:
+			t.Errorf("window %+v lies inside the image", d)
+		case d.Row < offset-out || d.Row > rows-offset+out || d.Col < offset-out || d.Col > cols-offset+out:
+			t.Errorf("window %+v reaches past the edges by more than %d", d, out)
+		case (d.Row-offset)%step != 0 || (d.Col-offset)%step != 0:
+			t.Errorf("window %+v is off the grid (step %d)", d, step)
+		}
+		if q := c.classify((d.Row+pad)*stride+d.Col+pad, c.nodeOffsets(d.Scale, stride), padded); q != d.Q {
+			t.Errorf("window %+v: score %v, classify gives %v", d, d.Q, q)
+		}
+	}
+}
+
+func TestGridAtOrAfter(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ offset, step, lo, want int }{
+		{5, 3, 5, 5}, {5, 3, 6, 8}, {5, 3, 8, 8}, {5, 3, 4, 5}, {5, 3, 2, 2}, {5, 3, 1, 2}, {5, 3, -1, -1}, {5, 3, -3, -1}, {5, 3, -4, -4}, {5, 1, -7, -7},
+	} {
+		if got := gridAtOrAfter(tc.offset, tc.step, tc.lo); got != tc.want {
+			t.Errorf("gridAtOrAfter(%d, %d, %d) = %d, want %d", tc.offset, tc.step, tc.lo, got, tc.want)
+		}
+	}
+}

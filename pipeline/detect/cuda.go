@@ -157,6 +157,9 @@ type CUDA struct {
 
 	raw   []pigo.Detection
 	faces []pigo.Detection
+	// edges refines faces cut by the frame's edges on the CPU, from the
+	// frame in host memory: a few hundred windows for a face at an edge.
+	edges edgeScan
 }
 
 var _ Detector = (*CUDA)(nil)
@@ -253,6 +256,7 @@ func (d *CUDA) detect(frames []Luma, out [][]geom.Detection) error {
 	for i, f := range frames {
 		d.raw = l.collect(d.raw[:0], scores[int64(i)*l.windows:int64(i+1)*l.windows])
 		d.faces = keepFaces(d.cfg, d.raw, d.faces[:0])
+		d.faces = d.edges.refine(d.cascade, d.cfg, f, d.raw, d.faces)
 		out[i] = toDetections(d.faces, f.Scale, out[i][:0])
 	}
 	return nil

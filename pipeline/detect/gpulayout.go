@@ -45,7 +45,7 @@ func newGPULayout(c *Cascade, rows, cols, stride, minSize, maxSize int, shift, s
 			l.offs = append(l.offs, c.nodeOffsets(scale, stride)...)
 			l.windows += int64(nr * nc)
 		}
-		scale = int(float64(scale) + math.Max(2, float64(scale)*scaleFactor-float64(scale)))
+		scale = nextScale(scale, scaleFactor)
 	}
 	return l
 }

@@ -23,6 +23,7 @@ type Pico struct {
 	faces     []pigo.Detection
 	sinceFull int
 	fullScans int // full-frame scans run, for tests
+	edges     edgeScan
 }
 
 var _ Detector = (*Pico)(nil)
@@ -84,6 +85,7 @@ func (p *Pico) detectOne(f Luma, out []geom.Detection) []geom.Detection {
 	}
 	p.sinceFull += p.cfg.DetectInterval
 	p.faces = keepFaces(p.cfg, p.raw, p.faces[:0])
+	p.faces = p.edges.refine(p.cascade, p.cfg, f, p.raw, p.faces)
 	return toDetections(p.faces, f.Scale, out)
 }
 
@@ -149,15 +151,11 @@ const overlapIoU = 0.3
 // make a second track of it.
 func suppressOverlaps(c []pigo.Detection) []pigo.Detection {
 	slices.SortStableFunc(c, func(a, b pigo.Detection) int { return cmp.Compare(b.Q, a.Q) })
-	box := func(d pigo.Detection) geom.Box {
-		s := float64(d.Scale)
-		return geom.Box{X: float64(d.Col) - s/2, Y: float64(d.Row) - s/2, W: s, H: s}
-	}
 	kept := c[:0]
 	for _, d := range c {
 		dup := false
 		for _, k := range kept {
-			if box(d).IoU(box(k)) > overlapIoU {
+			if windowBox(d).IoU(windowBox(k)) > overlapIoU {
 				dup = true
 				break
 			}
@@ -171,3 +169,116 @@ func suppressOverlaps(c []pigo.Detection) []pigo.Detection {
 
 // clusterer holds pigo's clustering, which reads no cascade state.
 var clusterer = pigo.NewPigo()
+
+// edgeScan refines the faces a scan found near the frame's edges with the
+// windows that reach past them (Cascade.RunEdges), up to edge_overhang of
+// a window outside the frame, which holds copies of the nearest edge
+// pixels there.
+//
+// Note: only faces the scan inside the frame found are refined, each by
+// the windows around it (roiAround); the windows past the edges alone
+// found no face of their own on the fixtures that the scan inside missed
+// for long, but fired on edge streaks in OTB Girl (4 false faces, two of
+// which took the crop while the girl looked away). A face cut by the edge
+// is re-clustered from its windows and those reaching past the edge, so
+// its box grows to the face's size (face_360p: success AUC 0.804 -> 0.846,
+// hit rate unchanged).
+type edgeScan struct {
+	padded []byte
+	win    []pigo.Detection
+	all    []pigo.Detection
+	out    []pigo.Detection
+}
+
+// refine returns faces, found in f from the windows raw, with each face
+// whose surroundings reach past f's edges replaced by its cluster among
+// raw and the windows past the edges. It may reorder raw.
+func (e *edgeScan) refine(c *Cascade, cfg config.Config, f Luma, raw, faces []pigo.Detection) []pigo.Detection {
+	if cfg.EdgeOverhang <= 0 || len(faces) == 0 {
+		return faces
+	}
+	minSize, maxSize := windowRange(cfg, f.W, f.H)
+	pad := int(cfg.EdgeOverhang*float64(maxSize)) + 2
+	e.win = e.win[:0]
+	padded := false
+	for _, fc := range faces {
+		reg := edgeRegion(fc)
+		if !reachesEdge(reg, f) {
+			continue
+		}
+		if !padded {
+			e.pad(f, pad)
+			padded = true
+		}
+		e.win = c.RunEdges(e.win, e.padded, f.W+2*pad, pad, f.H, f.W, minSize, maxSize, cfg.ShiftFactor, cfg.ScaleFactor, cfg.EdgeOverhang, reg)
+	}
+	if len(e.win) == 0 {
+		return faces
+	}
+	e.win = dedupeWindows(e.win)
+	e.all = keepFaces(cfg, append(e.win, raw...), e.all[:0])
+	e.out = e.out[:0]
+	for _, fc := range faces {
+		best, bestIoU := fc, overlapIoU
+		if reachesEdge(edgeRegion(fc), f) {
+			for _, a := range e.all {
+				if v := windowBox(a).IoU(windowBox(fc)); v > bestIoU {
+					best, bestIoU = a, v
+				}
+			}
+		}
+		if !slices.Contains(e.out, best) {
+			e.out = append(e.out, best)
+		}
+	}
+	return append(faces[:0], e.out...)
+}
+
+// edgeRegion is where the windows that may refine face d lie: centred
+// within half its size of its centre, as large as it up to 3/2 of it.
+//
+// Note: a face cut by the edge is bigger than the windows that fit inside
+// the frame, and its centre nearer the edge, so its own windows past the
+// edge are those. Scanning them around the whole region the next frame's
+// scan covers (roiAround) cost 10-16% of the detect stage; these 2-5%.
+func edgeRegion(d pigo.Detection) Region {
+	return Region{
+		R0: d.Row - d.Scale/4, R1: d.Row + d.Scale/4 + 1,
+		C0: d.Col - d.Scale/4, C1: d.Col + d.Scale/4 + 1,
+		MinSize: d.Scale, MaxSize: d.Scale * 3 / 2,
+	}
+}
+
+// reachesEdge reports whether some window of region reg could reach past
+// f's edges: a window of size s lies inside when its centre is at least
+// s/2 + 1 from every edge.
+func reachesEdge(reg Region, f Luma) bool {
+	o := reg.MaxSize/2 + 1
+	return reg.R0 < o || reg.C0 < o || reg.R1 > f.H-o || reg.C1 > f.W-o
+}
+
+// pad copies f into e.padded with a border of pad pixels on every side,
+// each border pixel a copy of the nearest edge pixel.
+func (e *edgeScan) pad(f Luma, pad int) {
+	w := f.W + 2*pad
+	n := w * (f.H + 2*pad)
+	if cap(e.padded) < n {
+		e.padded = make([]byte, n)
+	}
+	e.padded = e.padded[:n]
+	for y := -pad; y < f.H+pad; y++ {
+		sy := min(max(y, 0), f.H-1)
+		src := f.Pix[sy*f.Stride : sy*f.Stride+f.W]
+		dst := e.padded[(y+pad)*w : (y+pad+1)*w]
+		copy(dst[pad:], src)
+		for i := range pad {
+			dst[i], dst[pad+f.W+i] = src[0], src[f.W-1]
+		}
+	}
+}
+
+// windowBox is a window's square in luma pixels.
+func windowBox(d pigo.Detection) geom.Box {
+	s := float64(d.Scale)
+	return geom.Box{X: float64(d.Col) - s/2, Y: float64(d.Row) - s/2, W: s, H: s}
+}

@@ -22,7 +22,7 @@ func TestTrackerConfigFrom(t *testing.T) {
 	c := config.DefaultConfig()
 	got := TrackerConfigFrom(c)
 	want := TrackerConfig{IoU: c.TrackIoU, MaxDist: c.TrackMaxDist, MaxMissed: c.TrackMaxMissed, MinHits: c.TrackMinHits, Smoothing: c.TrackSmoothing,
-		StaleAfter: 2 * c.DetectInterval, FollowNCC: c.TrackFollow}
+		StaleAfter: 2 * c.DetectInterval, FollowNCC: c.TrackFollow, BoxW: c.FaceBoxW, BoxH: c.FaceBoxH}
 	if got != want {
 		t.Errorf("TrackerConfigFrom = %+v, want %+v", got, want)
 	}
@@ -408,5 +408,31 @@ func TestTrackBoxCutToFrame(t *testing.T) {
 	tr.Update([]geom.Detection{faceAt(300, 20, 80)}, true)
 	if tracks := tr.Update(nil, false); tracks[0].Box != faceAt(300, 20, 80).Box {
 		t.Errorf("frame size unknown: box %+v, want it whole", tracks[0].Box)
+	}
+}
+
+// TestTrackerScalesReportedBoxes checks that BoxW and BoxH scale the boxes
+// Update and Primary report about the track's centre, before cutting them
+// to the frame, while the track keeps, and so follows, the detector's box.
+func TestTrackerScalesReportedBoxes(t *testing.T) {
+	t.Parallel()
+	tr := NewTracker(TrackerConfig{IoU: 0.2, MaxMissed: 5, MinHits: 1, Smoothing: 1, BoxW: 0.9, BoxH: 1.2, FrameW: 640, FrameH: 360})
+	det := geom.Detection{Box: geom.Box{X: 100, Y: 310, W: 50, H: 50}, Score: 10}
+	out := tr.Update([]geom.Detection{det}, true)
+	// 45 x 60 about the centre (125, 335), cut at the bottom edge (360).
+	want := geom.Box{X: 102.5, Y: 305, W: 45, H: 55}
+	if len(out) != 1 || out[0].Box != want {
+		t.Fatalf("Update = %+v, want one track with box %+v", out, want)
+	}
+	if p, ok := tr.Primary(); !ok || p.Box != want {
+		t.Errorf("Primary = %+v, %v; want box %+v", p, ok, want)
+	}
+	if got := tr.tracks[0].Box; got != det.Box {
+		t.Errorf("the track keeps %+v, want the detection's %+v", got, det.Box)
+	}
+	// The same detection again matches the track kept unscaled (IoU 1).
+	out = tr.Update([]geom.Detection{det}, true)
+	if len(out) != 1 || out[0].ID != 1 || out[0].Hits != 2 {
+		t.Errorf("second frame: %+v, want track 1 with 2 hits", out)
 	}
 }
