@@ -176,12 +176,12 @@ var clusterer = pigo.NewPigo()
 // pixels there.
 //
 // Note: only faces the scan inside the frame found are refined, each by
-// the windows around it (roiAround); the windows past the edges alone
-// found no face of their own on the fixtures that the scan inside missed
-// for long, but fired on edge streaks in OTB Girl (4 false faces, two of
-// which took the crop while the girl looked away). A face cut by the edge
-// is re-clustered from its windows and those reaching past the edge, so
-// its box grows to the face's size (face_360p: success AUC 0.804 -> 0.846,
+// the windows around it (edgeRegion). Clustered with the rest over the
+// whole frame, windows past the edges fired on edge streaks in OTB Girl
+// (new faces at frames 90 and 308, which took the primary role while she
+// looked away: success AUC 0.704 -> 0.640). A face cut by the edge is
+// re-clustered from its windows and those reaching past the edge, so its
+// box grows to the face's size (face_360p's success AUC 0.804 -> 0.852,
 // hit rate unchanged).
 type edgeScan struct {
 	padded []byte
@@ -235,12 +235,16 @@ func (e *edgeScan) refine(c *Cascade, cfg config.Config, f Luma, raw, faces []pi
 }
 
 // edgeRegion is where the windows that may refine face d lie: centred
-// within half its size of its centre, as large as it up to 3/2 of it.
+// within a quarter of its size of its centre, as large as it up to 3/2
+// of it.
 //
 // Note: a face cut by the edge is bigger than the windows that fit inside
 // the frame, and its centre nearer the edge, so its own windows past the
-// edge are those. Scanning them around the whole region the next frame's
-// scan covers (roiAround) cost 10-16% of the detect stage; these 2-5%.
+// edge are those. Scanning around the whole region the next frame's scan
+// covers (roiAround) cost the detect stage 10-16% on face_360p; within
+// half the face's size and from 0.9 of it, 11%; these 8% (face_360p,
+// whose face is near an edge on most frames) and 1% (two_faces_cross_360p),
+// with the same boxes on every clip.
 func edgeRegion(d pigo.Detection) Region {
 	return Region{
 		R0: d.Row - d.Scale/4, R1: d.Row + d.Scale/4 + 1,
