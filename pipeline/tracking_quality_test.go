@@ -29,10 +29,12 @@ func TestTrackingQualityOnFixtures(t *testing.T) {
 		// The face leaves the frame and comes back as a new track (one
 		// switch); it is often cut by the frame's edge, where the
 		// detector sees only part of it.
-		// The bounds sit a little under today's numbers (scripts/quality-table.sh).
-		{name: "face_360p", minAUC: 0.70, minP20: 0.85, minIDF1: 0.45, maxSwitches: 1, minMOTA: 0.8},
-		{name: "two_faces_360p", minAUC: 0.75, minP20: 0.95, minIDF1: 0.95, maxSwitches: 0, minMOTA: 0.95},
-		{name: "two_faces_cross_360p", minAUC: 0.75, minP20: 0.95, minIDF1: 0.95, maxSwitches: 0, minMOTA: 0.95},
+		// The success AUC bound is issue 17's target for every fixture
+		// (today 0.846, 0.822, 0.845: scripts/quality-table.sh); the others
+		// sit a little under today's numbers.
+		{name: "face_360p", minAUC: 0.80, minP20: 0.85, minIDF1: 0.45, maxSwitches: 1, minMOTA: 0.8},
+		{name: "two_faces_360p", minAUC: 0.80, minP20: 0.95, minIDF1: 0.95, maxSwitches: 0, minMOTA: 0.95},
+		{name: "two_faces_cross_360p", minAUC: 0.80, minP20: 0.95, minIDF1: 0.95, maxSwitches: 0, minMOTA: 0.95},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,13 +58,14 @@ func TestTrackingQualityOnFixtures(t *testing.T) {
 }
 
 // TestTrackingQualityOTBGirl checks the OTB measures on OTB's Girl
-// sequence, when the shared real-data folder is there.
+// sequence, when the shared real-data folder is there, against issue 17's
+// targets: success AUC >= 0.65 and precision at 20 px >= 0.97 (today
+// 0.674 and 0.972).
 //
-// Note: the bounds are loose on purpose. Girl's boxes mark the whole head
-// (hair to chin, about 1.2 times the detector's window) while the
-// tracker's mark the face, which caps the success AUC near 0.6, and a
-// third of its frames show the back of her head, where only appearance
-// following keeps the box on her.
+// Note: Girl's boxes mark the whole head (hair to chin, about 1.2 times
+// the detector's window tall) while the tracker's mark the face, and a
+// third of its frames show the back of her head, where only the
+// correlation filter keeps the box on her.
 func TestTrackingQualityOTBGirl(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join("..", "..", "shared", "data", "otb_girl")
@@ -81,8 +84,8 @@ func TestTrackingQualityOTBGirl(t *testing.T) {
 	if q == nil || q.GTFrames != 500 {
 		t.Fatalf("quality %+v, want 500 ground-truth frames", q)
 	}
-	if q.HitRate < 0.9 || q.Precision20 < 0.9 || q.SuccessAUC < 0.5 || q.MeanIoU < 0.5 {
-		t.Errorf("hit rate %.3f, precision at 20 px %.3f, success AUC %.3f, mean IoU %.3f; want >= 0.9, 0.9, 0.5, 0.5",
+	if q.HitRate < 0.95 || q.Precision20 < 0.97 || q.SuccessAUC < 0.65 || q.MeanIoU < 0.65 {
+		t.Errorf("hit rate %.3f, precision at 20 px %.3f, success AUC %.3f, mean IoU %.3f; want >= 0.95, 0.97, 0.65, 0.65",
 			q.HitRate, q.Precision20, q.SuccessAUC, q.MeanIoU)
 	}
 	if q.MOTGTBoxes != 0 {
