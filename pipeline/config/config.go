@@ -65,7 +65,7 @@ type Config struct {
 	TrackMinHits   int     `toml:"track_min_hits" json:"track_min_hits" doc:"Detections a track needs before it can become the primary face."`
 	TrackFollow    float64 `toml:"track_follow" json:"track_follow" doc:"Smallest appearance match (normalised cross-correlation, 0..1) for a track to follow its face between detections; 0 = coast on velocity only."`
 	TrackSmoothing float64 `toml:"track_smoothing" json:"track_smoothing" doc:"Weight of the new detection in a track's smoothed box (0..1]; 1 = no smoothing."`
-	FaceBoxW       float64 `toml:"face_box_w" json:"face_box_w" doc:"Width of a face's box as a fraction of the detector's square window, about its centre: the calibration from the window to the face's extent that tracks.json records and quality scores (1 = the window)."`
+	FaceBoxW       float64 `toml:"face_box_w" json:"face_box_w" doc:"Width of a face's box as a fraction of the detector's square window, about its centre: the calibration from the window to the face's extent, applied to the tracks' boxes (tracks.json, the primary face that quality scores and the crop follows) but not to the detections (1 = the window)."`
 	FaceBoxH       float64 `toml:"face_box_h" json:"face_box_h" doc:"Height of a face's box as a fraction of the detector's square window (see face_box_w)."`
 
 	// Reframe.

@@ -143,8 +143,8 @@ func (c *Cascade) RunRegion(dst []pigo.Detection, pix []byte, rows, cols, stride
 			step := int(math.Max(shift*float64(scale), 1))
 			offset := scale/2 + 1
 			offs := c.nodeOffsets(scale, stride)
-			row0 := gridStart(offset, step, reg.R0)
-			col0 := gridStart(offset, step, reg.C0)
+			row0 := gridAtOrAfter(offset, step, max(offset, reg.R0))
+			col0 := gridAtOrAfter(offset, step, max(offset, reg.C0))
 			rowEnd := min(rows-offset, reg.R1-1)
 			colEnd := min(cols-offset, reg.C1-1)
 			if fast {
@@ -177,16 +177,20 @@ func nextScale(scale int, scaleFactor float64) int {
 // that a window of size s may lie up to int(over*s) pixels outside the
 // rows x cols image, restricted to reg; windows Run visits are skipped.
 // pix holds the image with a border of pad pixels on every side (row r,
-// column c of the image at (r+pad)*stride + c+pad); pad must be at least
-// over*maxSize + 2. Rows and columns, in reg and in the detections, are
-// the image's.
+// column c of the image at (r+pad)*stride + c+pad); a window reads pixels
+// up to int(over*maxSize) outside the image, so pad must be at least that
+// (it panics otherwise). Rows and columns, in reg and in the detections,
+// are the image's.
 //
 // Note: pigo scans only windows wholly inside the image, so a face cut by
 // the frame's edge is found, if at all, by smaller windows inside its
 // visible part, and its box shrinks (face_360p, faces cut by the bottom
 // edge: the box 0.75-0.90 of the face's where faces in the open get
 // 1.10). What the border holds outside the image is the caller's choice.
-func (c *Cascade) RunEdges(dst []pigo.Detection, pix []byte, stride, pad, rows, cols, minSize, maxSize int, shift, scaleFactor, over float64, reg Region) []pigo.Detection {
+func (c *Cascade) RunEdges(dst []pigo.Detection, pix []byte, rows, cols, stride, pad, minSize, maxSize int, shift, scaleFactor, over float64, reg Region) []pigo.Detection {
+	if pad < int(over*float64(maxSize)) || stride < cols+2*pad || len(pix) < (rows+2*pad)*stride {
+		panic(fmt.Sprintf("detect: RunEdges: a %dx%d image with a %d-pixel border in %d bytes of stride %d cannot hold windows up to %d reaching %g past its edges", cols, rows, pad, len(pix), stride, maxSize, over))
+	}
 	for scale := minSize; scale <= maxSize; scale = nextScale(scale, scaleFactor) {
 		if scale < reg.MinSize || scale > reg.MaxSize {
 			continue
@@ -353,13 +357,4 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// gridStart returns the first grid position offset + k*step (k >= 0) that
-// is >= lo.
-func gridStart(offset, step, lo int) int {
-	if lo <= offset {
-		return offset
-	}
-	return offset + (lo-offset+step-1)/step*step
 }

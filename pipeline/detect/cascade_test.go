@@ -206,16 +206,6 @@ func TestRunRegionIsFullScanFiltered(t *testing.T) {
 	}
 }
 
-func TestGridStart(t *testing.T) {
-	for _, tc := range []struct{ offset, step, lo, want int }{
-		{5, 3, 0, 5}, {5, 3, 5, 5}, {5, 3, 6, 8}, {5, 3, 8, 8}, {5, 3, 9, 11}, {5, 1, 42, 42},
-	} {
-		if got := gridStart(tc.offset, tc.step, tc.lo); got != tc.want {
-			t.Errorf("gridStart(%d, %d, %d) = %d, want %d", tc.offset, tc.step, tc.lo, got, tc.want)
-		}
-	}
-}
-
 // TestPicoRegionScanFindsTrackedFace checks that within a batch, after a
 // full scan finds the face, region scans find it again, and that full scans
 // come back every full_scan_interval frames.
@@ -278,9 +268,9 @@ func TestSuppressOverlaps(t *testing.T) {
 // TestRunEdges checks the windows past the image's edges on the sample
 // photo cut so that its face touches the bottom and right edges: none
 // without overhang; with it, only windows Run does not visit, on Run's
-// grid, reaching past an edge by no more than the overhang allows; and
-// each scored as classify scores the same window in an image that holds
-// the whole of it.
+// grid, reaching past an edge by no more than the overhang allows, each
+// with the score classify gives the window at that place in the padded
+// image; and a border too narrow for the overhang is refused.
 func TestRunEdges(t *testing.T) {
 	c, _ := loadTestCascade(t)
 	img := grayFixture(t, 200) // 200x250, the face about 145 px, centred near (125, 97)
@@ -288,21 +278,15 @@ func TestRunEdges(t *testing.T) {
 	// right ear are past the edges.
 	rows, cols := 190, 180
 	const minSize, maxSize, shift, factor, over = 60, 200, 0.1, 1.1, 0.2
-	pad := int(over*maxSize) + 2
-	stride := cols + 2*pad
-	padded := make([]byte, stride*(rows+2*pad))
-	for y := -pad; y < rows+pad; y++ {
-		sy := min(max(y, 0), rows-1)
-		for x := -pad; x < cols+pad; x++ {
-			sx := min(max(x, 0), cols-1)
-			padded[(y+pad)*stride+x+pad] = img.Pix[sy*img.Stride+sx]
-		}
-	}
+	pad := int(over * maxSize)
+	var e edgeScan
+	e.pad(Luma{Pix: img.Pix, W: cols, H: rows, Stride: img.Stride}, pad)
+	stride, padded := cols+2*pad, e.padded
 	all := Region{R0: -pad, R1: rows + pad, C0: -pad, C1: cols + pad, MinSize: minSize, MaxSize: maxSize}
-	if got := c.RunEdges(nil, padded, stride, pad, rows, cols, minSize, maxSize, shift, factor, 0, all); len(got) != 0 {
+	if got := c.RunEdges(nil, padded, rows, cols, stride, pad, minSize, maxSize, shift, factor, 0, all); len(got) != 0 {
 		t.Errorf("no overhang: %d windows, want none", len(got))
 	}
-	edges := c.RunEdges(nil, padded, stride, pad, rows, cols, minSize, maxSize, shift, factor, over, all)
+	edges := c.RunEdges(nil, padded, rows, cols, stride, pad, minSize, maxSize, shift, factor, over, all)
 	if len(edges) == 0 {
 		t.Fatal("no window past the edges fired on a face cut by them")
 	}
@@ -328,12 +312,18 @@ func TestRunEdges(t *testing.T) {
 			t.Errorf("window %+v: score %v, classify gives %v", d, d.Q, q)
 		}
 	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a border one pixel too narrow was not refused")
+		}
+	}()
+	c.RunEdges(nil, padded, rows, cols, stride, pad-1, minSize, maxSize, shift, factor, over, all)
 }
 
 func TestGridAtOrAfter(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ offset, step, lo, want int }{
-		{5, 3, 5, 5}, {5, 3, 6, 8}, {5, 3, 8, 8}, {5, 3, 4, 5}, {5, 3, 2, 2}, {5, 3, 1, 2}, {5, 3, -1, -1}, {5, 3, -3, -1}, {5, 3, -4, -4}, {5, 1, -7, -7},
+		{5, 3, 0, 2}, {5, 3, 5, 5}, {5, 3, 6, 8}, {5, 3, 9, 11}, {5, 1, 42, 42}, {5, 3, 8, 8}, {5, 3, 4, 5}, {5, 3, 2, 2}, {5, 3, 1, 2}, {5, 3, -1, -1}, {5, 3, -3, -1}, {5, 3, -4, -4}, {5, 1, -7, -7},
 	} {
 		if got := gridAtOrAfter(tc.offset, tc.step, tc.lo); got != tc.want {
 			t.Errorf("gridAtOrAfter(%d, %d, %d) = %d, want %d", tc.offset, tc.step, tc.lo, got, tc.want)

@@ -255,8 +255,7 @@ func (d *CUDA) detect(frames []Luma, out [][]geom.Detection) error {
 	scores := unsafe.Slice((*float32)(d.hOut), n*l.windows)
 	for i, f := range frames {
 		d.raw = l.collect(d.raw[:0], scores[int64(i)*l.windows:int64(i+1)*l.windows])
-		d.faces = keepFaces(d.cfg, d.raw, d.faces[:0])
-		d.faces = d.edges.refine(d.cascade, d.cfg, f, d.raw, d.faces)
+		d.faces = findFaces(d.cfg, d.cascade, &d.edges, f, d.raw, d.faces[:0])
 		out[i] = toDetections(d.faces, f.Scale, out[i][:0])
 	}
 	return nil

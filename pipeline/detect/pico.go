@@ -84,14 +84,22 @@ func (p *Pico) detectOne(f Luma, out []geom.Detection) []geom.Detection {
 		p.fullScans++
 	}
 	p.sinceFull += p.cfg.DetectInterval
-	p.faces = keepFaces(p.cfg, p.raw, p.faces[:0])
-	p.faces = p.edges.refine(p.cascade, p.cfg, f, p.raw, p.faces)
+	p.faces = findFaces(p.cfg, p.cascade, &p.edges, f, p.raw, p.faces[:0])
 	return toDetections(p.faces, f.Scale, out)
 }
 
+// findFaces turns the windows raw, found in f, into faces appended to dst:
+// keepFaces, then the faces near f's edges refined by edges. Every backend
+// ends this way, so they differ only in how they find the windows. It may
+// reorder raw.
+func findFaces(cfg config.Config, c *Cascade, edges *edgeScan, f Luma, raw, dst []pigo.Detection) []pigo.Detection {
+	n := len(dst)
+	dst = keepFaces(cfg, raw, dst)
+	return append(dst[:n], edges.refine(c, cfg, f, raw, dst[n:])...)
+}
+
 // keepFaces turns raw windows into faces: pigo's clustering, overlap
-// suppression and the score threshold. Every backend ends this way, so
-// they differ only in how they find the windows.
+// suppression and the score threshold.
 func keepFaces(cfg config.Config, raw, dst []pigo.Detection) []pigo.Detection {
 	for _, d := range suppressOverlaps(clusterer.ClusterDetections(raw, cfg.ClusterIoU)) {
 		if float64(d.Q) >= cfg.MinScore {
@@ -180,9 +188,9 @@ var clusterer = pigo.NewPigo()
 // whole frame, windows past the edges fired on edge streaks in OTB Girl
 // (new faces at frames 90 and 308, which took the primary role while she
 // looked away: success AUC 0.704 -> 0.640). A face cut by the edge is
-// re-clustered from its windows and those reaching past the edge, so its
-// box grows to the face's size (face_360p's success AUC 0.804 -> 0.852,
-// hit rate unchanged).
+// replaced by its cluster among the frame's windows and those reaching
+// past the edge, so its box grows to the face's size (face_360p's success
+// AUC 0.804 -> 0.852, hit rate unchanged).
 type edgeScan struct {
 	padded []byte
 	win    []pigo.Detection
@@ -191,14 +199,16 @@ type edgeScan struct {
 }
 
 // refine returns faces, found in f from the windows raw, with each face
-// whose surroundings reach past f's edges replaced by its cluster among
-// raw and the windows past the edges. It may reorder raw.
+// whose edgeRegion reaches past f's edges replaced by the cluster, among
+// raw and the windows past the edges in that region, that is centred in
+// the region and overlaps the face most (by more than overlapIoU), and
+// overlapping faces suppressed as keepFaces does. It reuses faces' array.
 func (e *edgeScan) refine(c *Cascade, cfg config.Config, f Luma, raw, faces []pigo.Detection) []pigo.Detection {
 	if cfg.EdgeOverhang <= 0 || len(faces) == 0 {
 		return faces
 	}
 	minSize, maxSize := windowRange(cfg, f.W, f.H)
-	pad := int(cfg.EdgeOverhang*float64(maxSize)) + 2
+	pad := int(cfg.EdgeOverhang * float64(maxSize))
 	e.win = e.win[:0]
 	padded := false
 	for _, fc := range faces {
@@ -210,28 +220,28 @@ func (e *edgeScan) refine(c *Cascade, cfg config.Config, f Luma, raw, faces []pi
 			e.pad(f, pad)
 			padded = true
 		}
-		e.win = c.RunEdges(e.win, e.padded, f.W+2*pad, pad, f.H, f.W, minSize, maxSize, cfg.ShiftFactor, cfg.ScaleFactor, cfg.EdgeOverhang, reg)
+		e.win = c.RunEdges(e.win, e.padded, f.H, f.W, f.W+2*pad, pad, minSize, maxSize, cfg.ShiftFactor, cfg.ScaleFactor, cfg.EdgeOverhang, reg)
 	}
 	if len(e.win) == 0 {
 		return faces
 	}
-	e.win = dedupeWindows(e.win)
-	e.all = keepFaces(cfg, append(e.win, raw...), e.all[:0])
+	e.win = append(dedupeWindows(e.win), raw...)
+	e.all = keepFaces(cfg, e.win, e.all[:0])
 	e.out = e.out[:0]
 	for _, fc := range faces {
-		best, bestIoU := fc, overlapIoU
-		if reachesEdge(edgeRegion(fc), f) {
+		best := fc
+		if reg := edgeRegion(fc); reachesEdge(reg, f) {
+			bestIoU := overlapIoU
 			for _, a := range e.all {
-				if v := windowBox(a).IoU(windowBox(fc)); v > bestIoU {
+				inReg := a.Row >= reg.R0 && a.Row < reg.R1 && a.Col >= reg.C0 && a.Col < reg.C1
+				if v := windowBox(a).IoU(windowBox(fc)); inReg && v > bestIoU {
 					best, bestIoU = a, v
 				}
 			}
 		}
-		if !slices.Contains(e.out, best) {
-			e.out = append(e.out, best)
-		}
+		e.out = append(e.out, best)
 	}
-	return append(faces[:0], e.out...)
+	return append(faces[:0], suppressOverlaps(e.out)...)
 }
 
 // edgeRegion is where the windows that may refine face d lie: centred
@@ -258,7 +268,7 @@ func edgeRegion(d pigo.Detection) Region {
 // s/2 + 1 from every edge.
 func reachesEdge(reg Region, f Luma) bool {
 	o := reg.MaxSize/2 + 1
-	return reg.R0 < o || reg.C0 < o || reg.R1 > f.H-o || reg.C1 > f.W-o
+	return reg.R0 < o || reg.C0 < o || reg.R1-1 > f.H-o || reg.C1-1 > f.W-o
 }
 
 // pad copies f into e.padded with a border of pad pixels on every side,

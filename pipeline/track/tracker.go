@@ -185,7 +185,9 @@ func (t *Tracker) UpdateFrame(dets []geom.Detection, detected bool, l *detect.Lu
 // tall. Scaling the boxes the tracker keeps, rather than the detections,
 // leaves the correlation filter's window and the association as they
 // were tuned: scaling the detections by 0.9 took OTB Girl's success AUC
-// from 0.704 to 0.611, scaling the output by 0.9 to 0.640.
+// from 0.704 to 0.611, scaling the output by 0.9 to 0.640. A box is cut
+// to the frame after it is scaled, so a cut box's centre, which the crop
+// follows, moves with the scale.
 //
 // Note: a face partly out of the picture is annotated by its visible part
 // (the generated fixtures cut their boxes to the frame; OTB's boxes lie
