@@ -3,13 +3,12 @@ package pipeline_test
 import (
 	"bytes"
 	"encoding/xml"
-	"image"
-	_ "image/jpeg"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/ftbench/ftbench/internal/testutil"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/pipeline/detect"
 	"github.com/ftbench/ftbench/pipeline/geom"
@@ -114,26 +113,8 @@ func readDlibBoxes(t *testing.T, path string) []dlibImage {
 	return ds.Images
 }
 
-// lumaOf decodes a photo to 8-bit luma (BT.601 weights).
+// lumaOf decodes a photo to 8-bit luma.
 func lumaOf(t *testing.T, path string) detect.Luma {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	pix := make([]byte, w*h)
-	for y := range h {
-		for x := range w {
-			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			pix[y*w+x] = uint8((299*r + 587*g + 114*bl) / 1000 >> 8)
-		}
-	}
+	pix, w, h := testutil.Gray(t, path)
 	return detect.Luma{Pix: pix, W: w, H: h, Stride: w, Scale: 1}
 }

@@ -2,16 +2,15 @@ package detect
 
 import (
 	"encoding/binary"
-	"image"
 	_ "image/jpeg"
 	"math"
 	"math/rand"
-	"os"
 	"reflect"
 	"testing"
 
 	pigo "github.com/esimov/pigo/core"
 
+	"github.com/ftbench/ftbench/internal/testutil"
 	"github.com/ftbench/ftbench/pipeline/config"
 	"github.com/ftbench/ftbench/pipeline/geom"
 )
@@ -25,26 +24,16 @@ func grayFixture(t testing.TB, w int) Luma {
 	if err != nil {
 		t.Skipf("pigo sample photo unavailable: %v", err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := img.Bounds()
-	h := b.Dy() * w / b.Dx()
+	full, fw, fh := testutil.Gray(t, path)
+	h := fh * w / fw
 	stride := w + 13
 	pix := make([]byte, stride*h)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			r, g, bb, _ := img.At(b.Min.X+x*b.Dx()/w, b.Min.Y+y*b.Dy()/h).RGBA()
-			pix[y*stride+x] = uint8((299*r + 587*g + 114*bb) / 1000 >> 8)
+			pix[y*stride+x] = full[(y*fh/h)*fw+x*fw/w]
 		}
 	}
-	return Luma{Pix: pix, W: w, H: h, Stride: stride, Scale: float64(b.Dx()) / float64(w)}
+	return Luma{Pix: pix, W: w, H: h, Stride: stride, Scale: float64(fw) / float64(w)}
 }
 
 func loadTestCascade(t testing.TB) (*Cascade, *pigo.Pigo) {
