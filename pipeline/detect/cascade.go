@@ -205,12 +205,14 @@ func (c *Cascade) RunEdges(dst []pigo.Detection, pix []byte, rows, cols, stride,
 		colEnd := min(cols-offset+out, reg.C1-1)
 		for row := row0; row <= rowEnd; row += step {
 			inside := row >= offset && row <= rows-offset
-			base := (row+pad)*stride + pad
+			base := unsafe.Add(unsafe.Pointer(unsafe.SliceData(pix)), (row+pad)*stride+pad)
 			for col := col0; col <= colEnd; col += step {
 				if inside && col >= offset && col <= cols-offset {
 					continue // a window Run visits
 				}
-				if q := c.classify(base+col, offs, pix); q > 0 {
+				// Every pixel read lies within out <= pad of the image, so
+				// inside pix (checked above): no bounds checks.
+				if q := c.classifyFrom(0, 0, unsafe.Add(base, col), offs); q > 0 {
 					dst = append(dst, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q})
 				}
 			}
