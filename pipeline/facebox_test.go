@@ -66,9 +66,7 @@ func TestFaceBoxCalibrationHeldOut(t *testing.T) {
 				}
 				found++
 				window += bestIoU
-				cx, cy := best.CenterX(), best.CenterY()
-				w, h := best.W*cfg.FaceBoxW, best.H*cfg.FaceBoxH
-				calibrated += geom.Box{X: cx - w/2, Y: cy - h/2, W: w, H: h}.IoU(truth)
+				calibrated += best.Scaled(cfg.FaceBoxW, cfg.FaceBoxH).IoU(truth)
 			}
 		}
 	}

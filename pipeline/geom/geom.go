@@ -25,6 +25,14 @@ func (b Box) CenterX() float64 { return b.X + b.W/2 }
 // CenterY returns the box's vertical centre.
 func (b Box) CenterY() float64 { return b.Y + b.H/2 }
 
+// Scaled returns the box scaled about its centre, kw in width and kh in
+// height.
+func (b Box) Scaled(kw, kh float64) Box {
+	cx, cy := b.CenterX(), b.CenterY()
+	w, h := b.W*kw, b.H*kh
+	return Box{X: cx - w/2, Y: cy - h/2, W: w, H: h}
+}
+
 // Area returns the box's area, 0 for degenerate boxes.
 func (b Box) Area() float64 {
 	if b.W <= 0 || b.H <= 0 {

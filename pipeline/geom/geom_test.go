@@ -40,3 +40,18 @@ func TestCropSize(t *testing.T) {
 		})
 	}
 }
+
+func TestBoxScaled(t *testing.T) {
+	t.Parallel()
+	b := Box{X: 10, Y: 20, W: 40, H: 60}
+	got := b.Scaled(0.5, 1.5)
+	if want := (Box{X: 20, Y: 5, W: 20, H: 90}); got != want {
+		t.Errorf("Scaled(0.5, 1.5) = %+v, want %+v", got, want)
+	}
+	if got.CenterX() != b.CenterX() || got.CenterY() != b.CenterY() {
+		t.Errorf("centre moved: (%g, %g) -> (%g, %g)", b.CenterX(), b.CenterY(), got.CenterX(), got.CenterY())
+	}
+	if got := b.Scaled(1, 1); got != b {
+		t.Errorf("Scaled(1, 1) = %+v, want %+v", got, b)
+	}
+}

@@ -196,10 +196,7 @@ func (t *Tracker) UpdateFrame(dets []geom.Detection, detected bool, l *detect.Lu
 // success AUC 0.755, cut to the frame 0.763 (face_720p 0.783 -> 0.792).
 func (t *Tracker) visible(tr Track) Track {
 	if kw, kh := cmp.Or(t.cfg.BoxW, 1), cmp.Or(t.cfg.BoxH, 1); kw != 1 || kh != 1 {
-		cx, cy := tr.CenterX(), tr.CenterY()
-		tr.W *= kw
-		tr.H *= kh
-		tr.X, tr.Y = cx-tr.W/2, cy-tr.H/2
+		tr.Box = tr.Scaled(kw, kh)
 	}
 	if t.cfg.FrameW <= 0 || t.cfg.FrameH <= 0 {
 		return tr
